@@ -1,0 +1,62 @@
+"""The document table: one JSON object per line, gzip-compressed.
+
+``documents.jsonl.gz`` is what the data stage produces and every later stage
+reads. Each line is an object with the fields
+
+- ``id``     a stable document id, e.g. ``"train/sci.space/61045"`` or ``"test/pos/0_10"``
+- ``split``  the official split: ``"train"``, ``"test"`` or (IMDb) ``"unsup"``
+- ``label``  the class label as a string (``""`` for unlabelled documents)
+- ``text``   the raw text, decoded (20 Newsgroups: latin-1; IMDb: UTF-8)
+
+plus optional extra fields (IMDb has ``rating``). The tokenised corpus of a
+variant is aligned with this table line by line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Iterable, Iterator
+
+from w2v.errors import W2VError
+from w2v.io import atomic_open, open_text
+
+FIELDS = ("id", "split", "label", "text")
+
+
+def write_documents(docs: Iterable[dict], path: str | os.PathLike) -> int:
+    """Write documents (dicts with at least :data:`FIELDS`) atomically; return the count."""
+    n = 0
+    with atomic_open(path, "w") as fh:
+        for doc in docs:
+            missing = [f for f in FIELDS if f not in doc]
+            if missing:
+                raise W2VError(f"{path}: document {doc.get('id', n)!r} lacks field(s) {', '.join(missing)}")
+            fh.write(json.dumps(doc, ensure_ascii=False))
+            fh.write("\n")
+            n += 1
+    return n
+
+
+def iter_documents(path: str | os.PathLike) -> Iterator[dict]:
+    """Yield the documents of a document table, in order."""
+    with open_text(path) as fh:
+        for lineno, line in enumerate(fh, 1):
+            try:
+                doc = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise W2VError(f"{path}: line {lineno} is not valid JSON ({exc.msg}); "
+                               f"rerun the data stage to rebuild it") from None
+            yield doc
+
+
+def read_table(path: str | os.PathLike, with_text: bool = False):
+    """Return the table as a pandas DataFrame (without the ``text`` column unless asked)."""
+    import pandas as pd
+
+    rows = []
+    for doc in iter_documents(path):
+        if not with_text:
+            doc = {k: v for k, v in doc.items() if k != "text"}
+        rows.append(doc)
+    return pd.DataFrame(rows, columns=None)
