@@ -1,0 +1,28 @@
+"""``w2v vocab``: count a corpus, select the vocabulary and encode the corpus as ids."""
+
+from __future__ import annotations
+
+import json
+
+
+def register(subparsers) -> None:
+    """Add the ``vocab`` subcommand."""
+    p = subparsers.add_parser("vocab", help="build vocab.tsv, ids.npy, offsets.npy and stats.json",
+                              description="Count a tokenised corpus, keep words with count >= --min-count "
+                                          "(then the --max-vocab most frequent) and encode the corpus.")
+    p.add_argument("corpus", metavar="CORPUS", help="tokenised corpus (corpus.txt.gz)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument("--min-count", type=int, default=5, help="minimum count of a kept word (default 5)")
+    p.add_argument("--max-vocab", type=int, default=None, help="keep at most N words (default: no limit)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_vocab)
+
+
+def _vocab(args) -> int:
+    from w2v.vocab import build
+
+    stats = build(args.corpus, args.out, min_count=args.min_count, max_vocab=args.max_vocab,
+                  progress=not args.quiet)
+    for key, value in stats.items():
+        print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    return 0

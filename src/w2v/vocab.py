@@ -1,0 +1,253 @@
+"""The vocabulary and the encoded corpus the trainer reads.
+
+:func:`build` turns a tokenised corpus (one document per line, tokens separated
+by whitespace; see :mod:`w2v.preprocess`) into
+
+- ``vocab.tsv``: header ``index<TAB>word<TAB>count``, one row per kept word,
+  sorted by count (descending), ties by word (code-point order);
+- ``ids.npy``: int32 row ids of the in-vocabulary tokens, in corpus order
+  (rare words are dropped before training, as word2vec.c does);
+- ``offsets.npy``: int64, ``n_docs + 1`` entries; document ``d`` is
+  ``ids[offsets[d]:offsets[d+1]]`` (empty for an empty document);
+- ``stats.json``: counts and the share of tokens dropped as rare.
+"""
+
+from __future__ import annotations
+
+import array
+import collections
+import sys
+import time
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from w2v.errors import W2VError
+from w2v.io import atomic_open, atomic_path, open_text, write_json
+
+__all__ = ["Vocabulary", "count_corpus", "encode_corpus", "build", "load_encoded"]
+
+HEADER = "index\tword\tcount"
+
+
+class Vocabulary:
+    """Words sorted by count (descending, ties by word) with their counts and row index."""
+
+    def __init__(self, words: list[str], counts) -> None:
+        self.words: list[str] = list(words)
+        self.counts: np.ndarray = np.asarray(counts, dtype=np.int64)
+        if self.counts.shape != (len(self.words),):
+            raise ValueError("words and counts differ in length")
+        self.index: dict[str, int] = {w: i for i, w in enumerate(self.words)}
+        if len(self.index) != len(self.words):
+            raise ValueError("duplicate words in vocabulary")
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __repr__(self) -> str:
+        return f"Vocabulary({len(self)} words, {int(self.counts.sum())} tokens)"
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, int], min_count: int = 5,
+                    max_vocab: int | None = None) -> "Vocabulary":
+        """Keep words with ``count >= min_count``, then the ``max_vocab`` most frequent (all if None)."""
+        if min_count < 1:
+            raise W2VError(f"min_count={min_count}: must be at least 1")
+        if max_vocab is not None and max_vocab < 1:
+            raise W2VError(f"max_vocab={max_vocab}: must be at least 1 (or None for no limit)")
+        kept = [(w, int(c)) for w, c in counts.items() if c >= min_count]
+        for w, _ in kept:
+            if not w or len(w.split()) != 1 or w.split()[0] != w:
+                raise ValueError(f"vocabulary words must be non-empty and contain no whitespace: {w!r}")
+        kept.sort(key=lambda wc: (-wc[1], wc[0]))
+        if max_vocab is not None:
+            kept = kept[:max_vocab]
+        return cls([w for w, _ in kept], [c for _, c in kept])
+
+    def save_tsv(self, path) -> None:
+        """Write ``index<TAB>word<TAB>count`` rows under a header, atomically."""
+        with atomic_open(path, "w") as fh:
+            fh.write(HEADER + "\n")
+            for i, (w, c) in enumerate(zip(self.words, self.counts.tolist())):
+                fh.write(f"{i}\t{w}\t{c}\n")
+
+    @classmethod
+    def load_tsv(cls, path) -> "Vocabulary":
+        """Read a file written by :meth:`save_tsv`; W2VError naming the line of a malformed row."""
+        words: list[str] = []
+        counts: list[int] = []
+        fix = "rebuild it with w2v vocab"
+        try:
+            with open_text(path) as fh:
+                header = fh.readline().rstrip("\n")
+                if header != HEADER:
+                    raise W2VError(f"{path}: line 1 is {header[:60]!r}, expected the header "
+                                   f"'index<TAB>word<TAB>count'; {fix}")
+                for lineno, line in enumerate(fh, 2):
+                    parts = line.rstrip("\n").split("\t")
+                    if len(parts) != 3:
+                        raise W2VError(f"{path}: line {lineno} has {len(parts)} tab-separated fields, "
+                                       f"expected 3 (index, word, count); {fix}")
+                    idx, word, count = parts
+                    if not idx.isdigit() or int(idx) != len(words):
+                        raise W2VError(f"{path}: line {lineno}: index {idx!r}, expected {len(words)}; {fix}")
+                    if not word or word.split() != [word]:
+                        raise W2VError(f"{path}: line {lineno}: word {word!r} is empty or has whitespace; {fix}")
+                    if not count.isdigit():
+                        raise W2VError(f"{path}: line {lineno}: count {count!r} is not a non-negative "
+                                       f"integer; {fix}")
+                    c = int(count)
+                    if words and (c > counts[-1] or (c == counts[-1] and word <= words[-1])):
+                        raise W2VError(f"{path}: line {lineno}: {word!r} ({c}) is out of order or repeated "
+                                       f"(rows must be sorted by count desc, then word); {fix}")
+                    words.append(word)
+                    counts.append(c)
+        except FileNotFoundError:
+            raise W2VError(f"{path}: no such vocabulary file; run w2v vocab first") from None
+        except UnicodeDecodeError as exc:
+            raise W2VError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); {fix}") from None
+        return cls(words, counts)
+
+
+def _open_corpus(path):
+    path = Path(path)
+    if not path.is_file():
+        raise W2VError(f"{path}: no such corpus; run w2v prepare first")
+    return open_text(path)
+
+
+def _decode_error(path, exc: UnicodeDecodeError) -> W2VError:
+    return W2VError(f"{path}: not UTF-8 text ({exc.reason}); rerun w2v prepare to rebuild it")
+
+
+def _bar(desc: str, total: int | None, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="doc", file=sys.stderr, disable=not enabled, mininterval=1.0)
+
+
+def count_corpus(path, progress: bool = False) -> tuple[collections.Counter, int, int]:
+    """Count the tokens of a corpus (``.gz`` or plain); return ``(counts, n_docs, n_tokens)``."""
+    counts: collections.Counter = collections.Counter()
+    n_docs = n_tokens = 0
+    update = counts.update
+    try:
+        with _open_corpus(path) as fh, _bar("count", None, progress) as bar:
+            for line in fh:
+                toks = line.split()
+                update(toks)
+                n_docs += 1
+                n_tokens += len(toks)
+                bar.update(1)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc) from None
+    return counts, n_docs, n_tokens
+
+
+class _Lookup(dict):
+    """word -> row, with -1 for out-of-vocabulary words (so ``map`` stays in C)."""
+
+    def __missing__(self, key):
+        return -1
+
+
+def _encode(path, vocab: Vocabulary, total: int | None = None,
+            progress: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
+    lookup = _Lookup(vocab.index).__getitem__
+    if len(vocab) > np.iinfo(np.int32).max:
+        raise W2VError(f"{path}: vocabulary of {len(vocab)} words does not fit int32 ids; use --max-vocab")
+    raw = array.array("i")
+    lengths = array.array("q")
+    try:
+        with _open_corpus(path) as fh, _bar("encode", total, progress) as bar:
+            for line in fh:
+                toks = line.split()
+                raw.extend(map(lookup, toks))
+                lengths.append(len(toks))
+                bar.update(1)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc) from None
+    all_ids = np.frombuffer(raw, dtype=np.int32) if len(raw) else np.zeros(0, np.int32)
+    lens = np.frombuffer(lengths, dtype=np.int64) if len(lengths) else np.zeros(0, np.int64)
+    keep = all_ids >= 0
+    ids = all_ids[keep].copy()
+    raw_offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=raw_offsets[1:])
+    kept_before = np.zeros(len(all_ids) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    offsets = kept_before[raw_offsets]
+    return ids, offsets, int(np.count_nonzero(lens == 0))
+
+
+def encode_corpus(path, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(ids, offsets)``: int32 ids of in-vocabulary tokens in order, int64 offsets (n_docs + 1)."""
+    ids, offsets, _ = _encode(path, vocab)
+    return ids, offsets
+
+
+def _save_npy(path, arr: np.ndarray) -> None:
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, arr)
+
+
+def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None,
+          progress: bool = False) -> dict:
+    """Count, select and encode a corpus; write vocab.tsv, ids.npy, offsets.npy, stats.json; return stats."""
+    t0 = time.perf_counter()
+    counts, n_docs, n_tokens = count_corpus(corpus_path, progress=progress)
+    vocab = Vocabulary.from_counts(counts, min_count=min_count, max_vocab=max_vocab)
+    if len(vocab) == 0:
+        raise W2VError(f"{corpus_path}: no word occurs at least {min_count} times "
+                       f"({n_tokens} tokens, {len(counts)} types); lower --min-count")
+    ids, offsets, n_empty = _encode(corpus_path, vocab, n_docs, progress)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    vocab.save_tsv(out_dir / "vocab.tsv")
+    _save_npy(out_dir / "ids.npy", ids)
+    _save_npy(out_dir / "offsets.npy", offsets)
+    kept = int(len(ids))
+    stats = {
+        "corpus": str(corpus_path),
+        "docs": n_docs,
+        "empty_docs": n_empty,
+        "docs_without_kept_tokens": int(np.count_nonzero(np.diff(offsets) == 0)),
+        "tokens": n_tokens,
+        "types": len(counts),
+        "kept_types": len(vocab),
+        "kept_tokens": kept,
+        "dropped_rare_share": round(1.0 - kept / n_tokens, 6) if n_tokens else 0.0,
+        "min_count": min_count,
+        "max_vocab": max_vocab,
+        "top_words": [[w, int(c)] for w, c in zip(vocab.words[:20], vocab.counts[:20].tolist())],
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    write_json(out_dir / "stats.json", stats)
+    return stats
+
+
+def load_encoded(dir, mmap: bool = True) -> tuple[Vocabulary, np.ndarray, np.ndarray]:
+    """Load ``(vocab, ids, offsets)`` written by :func:`build` (ids memory-mapped unless ``mmap=False``)."""
+    d = Path(dir)
+    vocab = Vocabulary.load_tsv(d / "vocab.tsv")
+    arrays = []
+    for name, dtype in (("ids.npy", np.int32), ("offsets.npy", np.int64)):
+        p = d / name
+        try:
+            a = np.load(p, mmap_mode="r" if mmap else None, allow_pickle=False)
+        except FileNotFoundError:
+            raise W2VError(f"{p}: missing; run w2v vocab to build {d}") from None
+        except ValueError as exc:
+            raise W2VError(f"{p}: not a valid .npy file ({exc}); run w2v vocab to rebuild {d}") from None
+        if a.dtype != dtype or a.ndim != 1:
+            raise W2VError(f"{p}: expected a 1-d {np.dtype(dtype).name} array, got {a.ndim}-d {a.dtype}; "
+                           f"run w2v vocab to rebuild {d}")
+        arrays.append(a)
+    ids, offsets = arrays
+    if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
+        raise W2VError(f"{d / 'offsets.npy'}: does not index ids.npy ({len(ids)} ids); "
+                       f"run w2v vocab to rebuild {d}")
+    if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= len(vocab)):
+        raise W2VError(f"{d / 'ids.npy'}: ids outside 0..{len(vocab) - 1}; run w2v vocab to rebuild {d}")
+    return vocab, ids, offsets
