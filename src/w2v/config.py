@@ -1,0 +1,348 @@
+"""The study configuration: load, merge the preset, validate, expand into model points.
+
+``config.yaml`` holds every setting a user may vary; a *preset* (``preset: demo``)
+is a partial configuration merged over the defaults, and command-line overrides
+(``snakemake --config key=value``) are merged last, so they win over the preset.
+The merged configuration is checked against ``workflow/schemas/config.schema.yaml``;
+a wrong value stops with one line naming the key and what is allowed, e.g.
+``config.yaml: training.loss = 'foo' is not one of ['softmax', 'hs', 'ns', 'nce', 'sampled']``.
+
+The *studies* vary one factor at a time around the training baseline.
+:func:`model_points` turns them into the list of models to train: one point per
+(dataset, variant, settings, seed), shared by every study that contains it (the
+baseline is trained once per seed and data set, not once per study), each with a
+stable, readable directory name (:func:`run_name`).
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+from typing import Mapping
+
+from w2v.errors import W2VError
+
+__all__ = [
+    "SETTING_KEYS",
+    "default_schema_path",
+    "merge",
+    "load_config",
+    "resolve_config",
+    "validate_config",
+    "model_points",
+    "run_name",
+    "train_args",
+    "point_tags",
+    "vocab_name",
+]
+
+#: Settings that define one trained model (training baseline + vocabulary + slice).
+SETTING_KEYS = ("model", "loss", "negative", "dim", "window", "sample", "epochs", "optimizer", "lr",
+                "ns_exponent", "subsample", "cbow_sum", "min_count", "max_vocab", "max_docs")
+
+# Training keys passed to ``w2v train`` as ``--<key>`` when not None (see train_args).
+_TRAIN_FLAGS = ("model", "loss", "negative", "dim", "window", "sample", "epochs", "optimizer", "lr",
+                "ns_exponent", "subsample", "min_count", "max_vocab", "max_docs")
+
+# Losses that draw negative/noise samples (their name carries K).
+_SAMPLED_LOSSES = ("ns", "nce", "sampled")
+
+
+def default_schema_path() -> Path:
+    """The schema file of the repository this package lives in (``workflow/schemas/config.schema.yaml``)."""
+    return Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+
+
+def merge(base: Mapping, override: Mapping | None) -> dict:
+    """Return ``base`` with ``override`` merged in: mappings merge recursively, anything else replaces."""
+    out = copy.deepcopy(dict(base))
+    for key, value in (override or {}).items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_yaml(path: Path, what: str) -> dict:
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise W2VError(f"{path}: {what} not found; check the path") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise W2VError(f"{path}: not valid YAML{where} ({getattr(exc, 'problem', exc)}); fix the file") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise W2VError(f"{path}: {what} must be a mapping of keys to values, found {type(data).__name__}")
+    return data
+
+
+def load_config(path: str | os.PathLike, overrides: Mapping | None = None,
+                schema: str | os.PathLike | None = None) -> dict:
+    """Read ``path`` (YAML), merge its preset and ``overrides``, validate; return the config.
+
+    ``overrides`` (a nested mapping, like ``snakemake --config``) are merged over
+    the file first (so they may choose the preset) and again over the preset (so
+    they win over it).
+    """
+    path = Path(path)
+    raw = merge(_read_yaml(path, "configuration file"), overrides)
+    return resolve_config(raw, overrides, source=path.name, schema=schema)
+
+
+def resolve_config(config: Mapping, overrides: Mapping | None = None, source: str = "config.yaml",
+                   schema: str | os.PathLike | None = None) -> dict:
+    """Apply the preset named by ``config['preset']`` and then ``overrides``; validate; return a new dict.
+
+    ``config`` is the configuration as read (``overrides`` may already be merged
+    into it, as Snakemake does). ``source`` names the file in error messages.
+    """
+    config = dict(config)
+    presets = config.get("presets") or {}
+    preset = config.get("preset", "full")
+    if not isinstance(presets, Mapping) or preset not in presets:
+        known = sorted(presets) if isinstance(presets, Mapping) else []
+        raise W2VError(f"{source}: preset = {preset!r} is not one of {known}; "
+                       f"choose one of the presets defined under 'presets:'")
+    resolved = merge(merge(config, presets[preset]), overrides)
+    validate_config(resolved, source=source, schema=schema)
+    return resolved
+
+
+def _load_schema(schema: str | os.PathLike | None) -> dict:
+    path = Path(schema) if schema is not None else default_schema_path()
+    return _read_yaml(path, "configuration schema")
+
+
+def _key_path(parts) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _message(error, prefix=()) -> str:
+    """One line for a jsonschema error: the dotted key, the value and what is allowed."""
+    key = _key_path(list(prefix) + list(error.absolute_path))
+    if error.validator == "enum" and "propertyNames" in error.absolute_schema_path:
+        return f"{key}: key {error.instance!r} is not one of {list(error.validator_value)}"
+    if error.validator == "enum":
+        return f"{key} = {error.instance!r} is not one of {list(error.validator_value)}"
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        return f"{key}: {error.message}; allowed keys are {allowed}"
+    return f"{key} = {error.instance!r}: {error.message}"
+
+
+def _best_error(validator, instance):
+    import jsonschema
+
+    errors = list(validator.iter_errors(instance))
+    if not errors:
+        return None
+    return jsonschema.exceptions.best_match(errors)
+
+
+def validate_config(config: Mapping, source: str = "config.yaml",
+                    schema: str | os.PathLike | None = None) -> None:
+    """Check a resolved config against the schema and the cross-references between keys.
+
+    Raises :class:`W2VError` with one line naming the key, the wrong value and the
+    allowed values.
+    """
+    import jsonschema
+
+    schema_doc = _load_schema(schema)
+    validator = jsonschema.Draft202012Validator(schema_doc)
+    error = _best_error(validator, config)
+    if error is not None:
+        raise W2VError(f"{source}: {_message(error)}; fix {source} or the --config override")
+
+    datasets = list(config["data"]["datasets"])
+    settings_schema = dict(schema_doc["$defs"]["settings"])
+    settings_schema["$defs"] = schema_doc["$defs"]
+    settings_validator = jsonschema.Draft202012Validator(settings_schema)
+    for name, study in config["studies"].items():
+        for ds in study.get("datasets", []):
+            if ds not in datasets:
+                raise W2VError(f"{source}: studies.{name}.datasets: {ds!r} is not one of "
+                               f"{datasets} (data.datasets); fix {source}")
+        factor = study["factor"]
+        for i, level in enumerate(study["levels"]):
+            prefix = ("studies", name, "levels", i)
+            if factor == "variant":
+                probe = {"variant": level}
+                error = _best_error(jsonschema.Draft202012Validator(
+                    {"$defs": schema_doc["$defs"], "properties": {"variant": {"$ref": "#/$defs/variant"}}}), probe)
+            else:
+                probe = _baseline(config)
+                probe.update(study.get("overrides") or {})
+                probe[factor] = level
+                error = _best_error(settings_validator, probe)
+            if error is not None:
+                error.path.clear()
+                raise W2VError(f"{source}: {_message(error, prefix)}; fix {source} or the --config override")
+    for key in ("gensim",):
+        ref = config["reference"][key]
+        for ds in ref.get("datasets", []):
+            if ds not in datasets:
+                raise W2VError(f"{source}: reference.{key}.datasets: {ds!r} is not one of {datasets}; fix {source}")
+
+
+def _baseline(config: Mapping) -> dict:
+    """The settings of the baseline model (training + vocabulary), before study overrides."""
+    settings = {k: config["training"].get(k) for k in SETTING_KEYS if k in config["training"]}
+    settings["min_count"] = config["vocab"]["min_count"]
+    settings["max_vocab"] = config["vocab"].get("max_vocab")
+    settings.setdefault("max_docs", None)
+    return settings
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def run_name(settings: Mapping) -> str:
+    """A stable, readable directory name for a model's settings.
+
+    >>> run_name({"model": "sg", "loss": "ns", "negative": 5, "dim": 100, "window": 5,
+    ...           "sample": 1e-4, "epochs": 5, "optimizer": "sgd", "min_count": 5})
+    'sg-ns5-d100-w5-t0.0001-e5-sgd-mc5'
+
+    Optional settings appear only when set: ``lr`` (``-lr0.01``), ``max_vocab``
+    (``-mv10000``), ``max_docs`` (``-md2000``), ``ns_exponent`` other than 0.75,
+    ``subsample`` other than ``word2vec``, ``cbow_sum`` (``cbowsum``).
+    """
+    model = settings["model"]
+    if model == "cbow" and settings.get("cbow_sum"):
+        model = "cbowsum"
+    loss = settings["loss"]
+    if loss in _SAMPLED_LOSSES:
+        loss = f"{loss}{settings['negative']}"
+    parts = [model, loss, f"d{settings['dim']}", f"w{settings['window']}", f"t{_fmt(settings['sample'])}",
+             f"e{settings['epochs']}", settings["optimizer"]]
+    if settings.get("lr") is not None:
+        parts.append(f"lr{_fmt(settings['lr'])}")
+    if settings.get("ns_exponent") not in (None, 0.75) and loss != "softmax":
+        parts.append(f"alpha{_fmt(settings['ns_exponent'])}")
+    if settings.get("subsample") not in (None, "word2vec"):
+        parts.append(f"sub{settings['subsample']}")
+    parts.append(f"mc{settings['min_count']}")
+    if settings.get("max_vocab") is not None:
+        parts.append(f"mv{settings['max_vocab']}")
+    if settings.get("max_docs") is not None:
+        parts.append(f"md{settings['max_docs']}")
+    return "-".join(parts)
+
+
+def vocab_name(settings: Mapping) -> str:
+    """The vocabulary directory name for a model's ``min_count`` / ``max_vocab`` (``vocab-mc5[-mv10000]``)."""
+    name = f"vocab-mc{settings['min_count']}"
+    if settings.get("max_vocab") is not None:
+        name += f"-mv{settings['max_vocab']}"
+    return name
+
+
+def _study_datasets(config: Mapping, study: Mapping) -> list[str]:
+    if config.get("grid") == "full":
+        return list(config["data"]["datasets"])
+    return list(study.get("datasets", config["data"]["datasets"]))
+
+
+def _study_seeds(config: Mapping, study: Mapping) -> list[int]:
+    if config.get("grid") == "full" or study.get("seeds") is None:
+        return list(config["training"]["seeds"])
+    return list(study["seeds"])
+
+
+def model_points(config: Mapping) -> list[dict]:
+    """Expand the enabled studies into the models to train, one entry per distinct model.
+
+    Each point is a dict with ``dataset``, ``variant``, ``seed``, ``settings``
+    (every key of :data:`SETTING_KEYS`), ``name`` (:func:`run_name`), ``vocab``
+    (:func:`vocab_name`), ``dir`` (``<results>/<dataset>/models/<variant>/<name>/seed<seed>``),
+    ``baseline`` (True for the baseline settings and variant) and ``studies``: the
+    list of ``{"study", "factor", "level"}`` memberships. Points shared by several
+    studies appear once. The order is deterministic: by study order, then level,
+    dataset and seed, as first met.
+    """
+    results = config["paths"]["results"]
+    base = _baseline(config)
+    base_variant = config["preprocessing"]["variant"]
+    points: dict[tuple, dict] = {}
+    for name, study in config["studies"].items():
+        if not study.get("enabled", True):
+            continue
+        factor = study["factor"]
+        for level in study["levels"]:
+            settings = dict(base)
+            settings.update(study.get("overrides") or {})
+            variant = base_variant
+            if factor == "variant":
+                variant = level
+            else:
+                settings[factor] = level
+            for dataset in _study_datasets(config, study):
+                for seed in _study_seeds(config, study):
+                    key = (dataset, variant, tuple(sorted((k, repr(v)) for k, v in settings.items())), seed)
+                    point = points.get(key)
+                    if point is None:
+                        rname = run_name(settings)
+                        point = points[key] = {
+                            "dataset": dataset, "variant": variant, "seed": int(seed),
+                            "settings": dict(settings), "name": rname, "vocab": vocab_name(settings),
+                            "dir": f"{results}/{dataset}/models/{variant}/{rname}/seed{seed}",
+                            "baseline": settings == base and variant == base_variant,
+                            "studies": [],
+                        }
+                    member = {"study": name, "factor": factor, "level": level}
+                    if member not in point["studies"]:
+                        point["studies"].append(member)
+    return list(points.values())
+
+
+def point_tags(point: Mapping) -> dict[str, str]:
+    """The study bookkeeping passed to ``w2v train --tag``.
+
+    A point in one study is tagged with that study, its factor and level. The
+    baseline (and any point shared by several studies) is tagged
+    ``study=baseline factor=baseline level=baseline``; the tag ``studies`` lists
+    every membership as ``study:level`` separated by ``;`` so a summary can place
+    the baseline in each factor's series.
+    """
+    members = point["studies"]
+    if len(members) == 1 and not point["baseline"]:
+        study, factor, level = members[0]["study"], members[0]["factor"], _fmt(members[0]["level"])
+    else:
+        study = factor = level = "baseline"
+    return {
+        "study": study, "factor": factor, "level": level,
+        "dataset": point["dataset"], "variant": point["variant"], "seed": str(point["seed"]),
+        "studies": ";".join(f"{m['study']}:{_fmt(m['level'])}" for m in members),
+    }
+
+
+def train_args(point: Mapping) -> list[str]:
+    """The ``w2v train`` options for a point (settings and tags; not corpus, output, vocab or workers)."""
+    settings = point["settings"]
+    args: list[str] = []
+    for key in _TRAIN_FLAGS:
+        value = settings.get(key)
+        if value is None:
+            continue
+        args += [f"--{key.replace('_', '-')}", _fmt(value)]
+    if settings.get("cbow_sum"):
+        args.append("--cbow-sum")
+    args += ["--seed", str(point["seed"])]
+    for key, value in point_tags(point).items():
+        args += ["--tag", f"{key}={value}"]
+    return args
