@@ -123,7 +123,7 @@ _TAG_RE = re.compile(r"</?[A-Za-z][^<>]{0,500}>")
 _URL_RE = re.compile(r"(?:\b(?:https?|ftp)://|\bwww\.)[^\s<>\"]+", re.IGNORECASE)
 _EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
-_APOSTROPHES = str.maketrans({c: "'" for c in "\u2019\u2018`\u00b4\u02bc\u0091\u0092"})
+_APOSTROPHE_RE = re.compile("[\u2019\u2018`\u00b4\u02bc\u0091\u0092]")
 #: One token: letters/digits, possibly joined by single apostrophes.
 _TOKEN_RE = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 _DIGIT_RE = re.compile(r"\d")
@@ -142,7 +142,7 @@ def _clean(text: str) -> str:
     if not text.isascii():
         text = _INVISIBLE_RE.sub("", text)
         text = unicodedata.normalize("NFKC", text)
-    return text.translate(_APOSTROPHES)
+    return _APOSTROPHE_RE.sub("'", text)
 
 
 def tokenize(text: str) -> list[str]:
@@ -366,7 +366,8 @@ def prepare_corpus(docs_path, out_path, variant: Variant | str, shard: tuple[int
     bar = tqdm(total=stop - start, desc=f"prepare {variant}", unit="doc", file=sys.stderr,
                disable=not progress, mininterval=1.0)
     try:
-        with atomic_open(out_path, "w") as out:
+        # Level 1: about 5x faster than gzip's default 6 for ~20% larger (intermediate) files.
+        with atomic_open(out_path, "w", compresslevel=1) as out:
             for tokens in _token_stream(texts, variant, nlp):
                 out.write(" ".join(tokens))
                 out.write("\n")
