@@ -1,0 +1,62 @@
+"""``w2v report``: collect run directories into summary.csv, draw figures, write summary.md."""
+
+from __future__ import annotations
+
+import sys
+
+from w2v.errors import W2VError
+
+
+def register(subparsers) -> None:
+    """Add ``report`` with ``summarize``, ``figures`` and ``markdown``."""
+    report = subparsers.add_parser("report", help="summary table, figures and written findings of a study")
+    sub = report.add_subparsers(dest="report_command", metavar="STEP")
+    sub.required = True
+
+    p = sub.add_parser("summarize", help="one CSV row per run directory (train.json, eval.json, classify*.json)")
+    p.add_argument("runs", nargs="*", metavar="RUN_DIR", help="run directories")
+    p.add_argument("--runs-file", help="file with one run directory per line "
+                                       "(optionally followed by its eval/classify JSON paths)")
+    p.add_argument("--out", required=True, help="output CSV")
+    p.set_defaults(func=_summarize)
+
+    p = sub.add_parser("figures", help="factor effects, speed vs quality and loss curves as PNG")
+    p.add_argument("summary", help="summary.csv from `w2v report summarize`")
+    p.add_argument("--outdir", required=True, help="directory for the PNG files")
+    p.set_defaults(func=_figures)
+
+    p = sub.add_parser("markdown", help="summary.md: tables, comparisons and generated findings")
+    p.add_argument("summary", help="summary.csv from `w2v report summarize`")
+    p.add_argument("--out", required=True, help="output Markdown file")
+    p.add_argument("--figures-dir", help="directory whose PNG files the report links")
+    p.set_defaults(func=_markdown)
+
+
+def _summarize(args) -> int:
+    from w2v.report import collect, read_runs_file, write_summary_csv
+
+    runs = [(r,) for r in args.runs]
+    if args.runs_file:
+        runs += read_runs_file(args.runs_file)
+    if not runs:
+        raise W2VError("report summarize: no run directories given; list them or use --runs-file FILE")
+    df = collect(runs)
+    write_summary_csv(df, args.out)
+    print(f"w2v: {len(df)} run(s) -> {args.out}", file=sys.stderr)
+    return 0
+
+
+def _figures(args) -> int:
+    from w2v.plots import report_figures
+    from w2v.report import read_summary_csv
+
+    paths = report_figures(read_summary_csv(args.summary), args.outdir)
+    print(f"w2v: {len(paths)} figure(s) -> {args.outdir}", file=sys.stderr)
+    return 0
+
+
+def _markdown(args) -> int:
+    from w2v.report import read_summary_csv, write_summary_md
+
+    write_summary_md(read_summary_csv(args.summary), args.out, figures=args.figures_dir)
+    return 0

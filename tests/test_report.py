@@ -1,0 +1,281 @@
+"""Tests of w2v.report: collecting run directories, mean ± sd over seeds, generated findings."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from w2v import report
+from w2v.cli import main
+from w2v.errors import W2VError
+
+BASE = {"model": "sg", "loss": "ns", "negative": 5, "dim": 100, "window": 5, "sample": 0.0001,
+        "epochs": 5, "min_count": 5, "max_vocab": None, "max_docs": None, "seed": 1}
+
+
+def _dump(path: Path, obj) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(obj), encoding="utf-8")
+
+
+def _eval(add: float, mul: float | None = None, ws: float | None = None) -> dict:
+    """An eval.json shaped like w2v.evaluate.evaluate_all's output."""
+    methods = {"add": {"sections": [{"section": "family", "questions": 4, "correct": 1, "total": 2,
+                                     "accuracy": 0.5}],
+                       "semantic": {"correct": 1, "total": 2, "accuracy": 0.5},
+                       "syntactic": {"correct": 0, "total": 0, "accuracy": None},
+                       "total": {"correct": 1, "total": 2, "accuracy": add}}}
+    summary = {"analogy_add_total": add, "analogy_coverage": 0.5}
+    if mul is not None:
+        summary["analogy_mul_total"] = mul
+    out = {"vectors": "x", "restrict_vocab": 30000, "summary": summary,
+           "analogies": {"restrict_vocab": 30000, "coverage": 0.5, "methods": methods}}
+    if ws is not None:
+        summary["wordsim353_spearman"] = ws
+        out["wordsim353"] = {"pairs": 353, "used": 300, "skipped_oov": 53, "spearman": ws}
+    return out
+
+
+def _w2v_run(root: Path, dataset: str, name: str, seed: int, tags: dict, config: dict, wps: float,
+             add: float | None = None, mlp: float | None = None, ws: float | None = None) -> Path:
+    run = root / dataset / "models" / "raw" / name / f"seed{seed}"
+    tags = {"dataset": dataset, "variant": "raw", "seed": str(seed), **tags}
+    _dump(run / "train.json", {"trainer": "w2v", "config": {**BASE, **config, "seed": seed}, "tags": tags,
+                               "words_per_sec": wps, "train_seconds": 1e6 / wps, "final_loss": 2.0,
+                               "loss_per_epoch": [3.0, 2.5, 2.0]})
+    if add is not None:
+        _dump(run / "eval.json", _eval(add, add + 0.01, ws))
+    if mlp is not None:
+        _dump(run / "classify-mlp-mean.json", {"status": "ok", "method": "mlp", "pooling": "mean",
+                                               "accuracy": mlp, "macro_f1": mlp - 0.01})
+    return run
+
+
+@pytest.fixture()
+def study(tmp_path) -> list[Path]:
+    """imdb: baseline (sg, window 5) shared by the `model` and `window` studies, cbow, window 2;
+    gensim with the baseline settings; TF-IDF and an absent pretrained baseline."""
+    root = tmp_path / "results"
+    runs = []
+    base_tags = {"study": "baseline", "factor": "baseline", "level": "baseline", "studies": "model:sg;window:5"}
+    for seed, (b, c, w, m) in enumerate(zip([0.40, 0.42, 0.44], [0.36, 0.37, 0.38], [0.30, 0.33, 0.36],
+                                            [0.85, 0.86, 0.87]), start=1):
+        runs.append(_w2v_run(root, "imdb", "base", seed, base_tags, {}, 1000.0, b, m, ws=0.60))
+        runs.append(_w2v_run(root, "imdb", "cbow", seed,
+                             {"study": "model", "factor": "model", "level": "cbow", "studies": "model:cbow"},
+                             {"model": "cbow"}, 3200.0, c, 0.84, ws=0.50))
+        runs.append(_w2v_run(root, "imdb", "w2", seed,
+                             {"study": "window", "factor": "window", "level": "2", "studies": "window:2"},
+                             {"window": 2}, 1100.0, w, 0.80))
+    gensim = root / "imdb" / "gensim" / "raw" / "base" / "seed1"
+    _dump(gensim / "train.json", {"trainer": "gensim", "settings": {k: BASE[k] for k in (
+        "model", "loss", "negative", "dim", "window", "sample", "epochs", "min_count")},
+        "seconds": 250.0, "words_per_second": 2000.0})
+    _dump(gensim / "eval.json", _eval(0.43))
+    runs.append(gensim)
+    tfidf = root / "imdb" / "baselines" / "raw" / "tfidf_logreg"
+    _dump(tfidf / "classify.json", {"status": "ok", "method": "tfidf_logreg", "pooling": None,
+                                    "accuracy": 0.88, "macro_f1": 0.87})
+    pre = root / "imdb" / "baselines" / "raw" / "pretrained"
+    _dump(pre / "classify.json", {"status": "absent", "method": "mlp", "pooling": "mean",
+                                  "reason": "GoogleNews.bin.gz: no such vectors file"})
+    return runs + [tfidf, pre]
+
+
+def test_collect_flattens_tags_config_and_metrics(study):
+    df = report.collect(study, progress=False)
+    assert len(df) == 9 + 3
+    row = df[(df["level"] == "cbow") & (df["seed"] == "2")].iloc[0]
+    assert row["trainer"] == "w2v" and row["study"] == "model" and row["dataset"] == "imdb"
+    assert row["cfg.model"] == "cbow" and row["cfg.window"] == 5
+    assert row["analogy_add_total"] == pytest.approx(0.37)
+    assert row["analogy_mul_total"] == pytest.approx(0.38)
+    assert row["ws353_spearman"] == pytest.approx(0.50) and row["ws353_skipped"] == 53
+    assert row["restrict_vocab"] == 30000 and row["analogy_coverage"] == 0.5
+    assert row["words_per_sec"] == 3200.0 and row["train_seconds"] == pytest.approx(312.5)
+    assert row["cls.mlp_mean.accuracy"] == pytest.approx(0.84)
+    assert row["cls_best_name"] == "mlp_mean" and row["cls_best_macro_f1"] == pytest.approx(0.83)
+    assert row["eval.analogies.methods.add.sections.family.accuracy"] == 0.5
+    assert json.loads(row["loss_per_epoch"]) == [3.0, 2.5, 2.0]
+    assert math.isnan(row["simlex_spearman"])  # not in eval.json -> NaN
+
+
+def test_collect_gensim_and_baselines_take_tags_from_the_path(study):
+    df = report.collect(study, progress=False).set_index("trainer")
+    g = df.loc["gensim"]
+    assert (g["dataset"], g["variant"], g["seed"]) == ("imdb", "raw", "1")
+    assert g["words_per_sec"] == 2000.0 and g["train_seconds"] == 250.0 and g["cfg.model"] == "sg"
+    assert df.loc["baseline", "cls.tfidf_logreg.accuracy"] == pytest.approx(0.88)
+    assert df.loc["pretrained", "cls_absent"] == "mlp_mean: GoogleNews.bin.gz: no such vectors file"
+    assert math.isnan(df.loc["pretrained", "cls_best_accuracy"])
+
+
+def test_missing_files_give_nan_not_errors(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    only_train = tmp_path / "t"
+    _dump(only_train / "train.json", {"config": {"model": "sg"}})
+    df = report.collect([empty, only_train], progress=False)
+    assert list(df["trainer"]) == ["baseline", "w2v"]
+    assert df[[m.column for m in report.METRICS]].isna().all().all()
+    agg = report.aggregate(df)
+    assert agg["analogy_add_total_n"].tolist() == [0, 0]
+    assert report.findings(df) == []
+    report.write_summary_md(df, tmp_path / "s.md")
+    assert "restrict-vocab N of the analogy evaluation is not recorded" in (tmp_path / "s.md").read_text()
+
+
+def test_collect_rejects_bad_json_and_missing_directories(tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "train.json").write_bytes(b"{\"trainer\": \"w2v\xff\"}")
+    with pytest.raises(W2VError, match="train.json: not valid JSON"):
+        report.collect([bad], progress=False)
+    (bad / "train.json").write_text("[1, 2]")
+    with pytest.raises(W2VError, match="expected a JSON object"):
+        report.collect([bad], progress=False)
+    with pytest.raises(W2VError, match="run directory does not exist"):
+        report.collect([tmp_path / "nope"], progress=False)
+
+
+def test_explicit_eval_and_classify_paths(tmp_path):
+    run = tmp_path / "run"
+    _dump(run / "train.json", {"trainer": "w2v", "config": {}, "tags": {"seed": "1"}})
+    _dump(tmp_path / "elsewhere" / "eval-x.json", _eval(0.25))
+    _dump(tmp_path / "elsewhere" / "mine.json", {"method": "mlp", "pooling": "sif", "accuracy": 71.5,
+                                                "macro_f1": 70.0})
+    df = report.collect([(run, tmp_path / "elsewhere" / "eval-x.json", tmp_path / "elsewhere" / "mine.json")],
+                        progress=False)
+    assert df.loc[0, "analogy_add_total"] == 0.25
+    assert df.loc[0, "cls.mlp_sif.accuracy"] == pytest.approx(0.715)  # percentages read as fractions
+
+
+def test_aggregate_mean_sd_over_seeds(study):
+    df = report.collect(study, progress=False)
+    agg = report.aggregate(df[df["trainer"] == "w2v"], ["analogy_add_total", "words_per_sec"])
+    by = agg.set_index("level")
+    assert list(agg["level"]) == ["baseline", "cbow", "2"]  # by study: baseline, model, window
+    assert by.loc["baseline", "n_seeds"] == 3
+    assert by.loc["baseline", "analogy_add_total_mean"] == pytest.approx(0.42)
+    assert by.loc["baseline", "analogy_add_total_sd"] == pytest.approx(0.02)  # sample sd of .40 .42 .44
+    assert by.loc["2", "analogy_add_total_sd"] == pytest.approx(0.03)
+    assert by.loc["cbow", "words_per_sec_sd"] == 0.0
+    one = report.aggregate(df[df["seed"] == "1"], ["analogy_add_total"])
+    assert one["analogy_add_total_sd"].isna().all()  # a single seed has no sd
+
+
+def test_study_rows_place_the_baseline_in_every_study(study):
+    rows = report.study_rows(report.collect(study, progress=False))
+    assert len(rows) == 3 * 4  # baseline twice (model:sg, window:5), cbow, window 2
+    assert sorted(set(zip(rows["study"], rows["factor"], rows["level"]))) == [
+        ("model", "model", "cbow"), ("model", "model", "sg"), ("window", "window", "2"), ("window", "window", "5")]
+
+
+def test_findings_name_the_winner_with_the_right_numbers(study):
+    text = report.findings(report.collect(study, progress=False))
+    assert ("model on imdb: Skip-gram beats CBOW on analogies (3CosAdd) by 5.0 ± 1.0 points "
+            "(42.0 ± 2.0 % vs 37.0 ± 1.0 %, 3 paired seeds) but trains 3.2× slower.") in text
+    assert ("window on imdb: window=5 beats window=2 on analogies (3CosAdd) by 9.0 ± 1.0 points "
+            "(42.0 ± 2.0 % vs 33.0 ± 3.0 %, 3 paired seeds) but trains 1.1× slower.") in text
+    assert any(s.startswith("model on imdb: Skip-gram beats CBOW on WordSim-353 (Spearman ρ) by 0.100 ± 0.000")
+               for s in text)
+    assert "model on imdb: CBOW is the fastest (3,200 words/s), 3.2× Skip-gram (1,000 words/s)." in text
+    assert ("Best classifier on imdb: tfidf_logreg on no trained vectors with 88.0 % accuracy (n=1), "
+            "1.5 points below the 89.5 % target.") in text
+    assert ("Best classifier on imdb with w2v vectors: mlp_mean on w2v baseline model with 86.0 ± 1.0 % "
+            "accuracy (n=3), 3.5 points below the 89.5 % target.") in text
+    gensim = [s for s in text if s.startswith("w2v vs gensim")]
+    assert len(gensim) == 1
+    assert "analogies 42.0 % vs 43.0 % (-1.0 points), speed 0.50× gensim's (1,000 vs 2,000 words/s)" in gensim[0]
+
+
+def test_findings_three_levels_unpaired_and_ties(tmp_path):
+    runs = []
+    for level, seeds, accs, wps in (("5", [3, 4], [0.30, 0.32], 900.0), ("10", [1, 2], [0.35, 0.39], 600.0),
+                                    ("15", [1], [0.20], 300.0)):
+        for seed, acc in zip(seeds, accs):
+            runs.append(_w2v_run(tmp_path, "20newsgroups", f"n{level}", seed,
+                                 {"study": "negative", "factor": "negative", "level": level},
+                                 {"negative": int(level)}, wps, acc, ws=0.5))
+    text = report.findings(report.collect(runs, progress=False))
+    best = [s for s in text if "analogies" in s][0]
+    # different seeds -> unpaired: 37 - 31 = 6 points, sd = sqrt(var(.35,.39) + var(.30,.32)) = sqrt(.0008 + .0002)
+    assert best == ("negative on 20newsgroups: negative=10 is the best negative on analogies (3CosAdd) "
+                    "and beats negative=5 by 6.0 ± 3.2 points (37.0 ± 2.8 % vs 31.0 ± 1.4 %, 2 vs 2 seeds) "
+                    "but trains 1.5× slower; negative=15 is the worst (20.0 %).")
+    assert any(s.startswith("negative on 20newsgroups: negative=5 and negative=10 tie on WordSim-353") for s in text)
+
+
+def test_loss_labels_and_softmax_slice(tmp_path):
+    runs = [_w2v_run(tmp_path, "20newsgroups", lvl, 1, {"study": "loss", "factor": "loss", "level": lvl},
+                     {"loss": lvl, "negative": 15, "max_docs": 3000, "max_vocab": 10000}, wps, acc)
+            for lvl, wps, acc in (("softmax", 50.0, 0.10), ("ns", 5000.0, 0.20))]
+    df = report.collect(runs, progress=False)
+    text = report.findings(df)
+    assert text[0].startswith("loss on 20newsgroups: negative sampling with K=15 beats full softmax "
+                              "on analogies (3CosAdd) by 10.0 points (20.0 % vs 10.0 %, single seed) "
+                              "and trains 100.0× faster")
+    out = tmp_path / "s.md"
+    report.write_summary_md(df, out)
+    md = out.read_text()
+    assert "full-softmax runs (1) used a corpus slice / vocabulary cap: max_docs=3,000, max_vocab=10,000" in md
+    assert "No gensim reference runs were given" in md
+
+
+def test_csv_round_trip_keeps_tags_as_strings(study, tmp_path):
+    df = report.collect(study, progress=False)
+    path = tmp_path / "out" / "summary.csv"
+    report.write_summary_csv(df, path)
+    back = report.read_summary_csv(path)
+    assert list(back.columns) == list(df.columns)
+    assert set(back["level"].dropna()) == {"baseline", "cbow", "2"} and set(back["seed"].dropna()) == {"1", "2", "3"}
+    assert report.findings(back) == report.findings(df)
+    assert not list(path.parent.glob("*.tmp"))
+
+
+def test_markdown_has_tables_comparisons_and_figures(study, tmp_path):
+    df = report.collect(study, progress=False)
+    figs = tmp_path / "figs"
+    figs.mkdir()
+    (figs / "a.png").write_bytes(b"\x89PNG")
+    out = tmp_path / "md" / "summary.md"
+    report.write_summary_md(df, out, figures=figs)
+    md = out.read_text()
+    assert "## Study `model` — factor `model`, dataset `imdb`, variant `raw`" in md
+    assert "| Skip-gram | 3 | 42.0 ± 2.0 | 43.0 ± 2.0 | 0.600 ± 0.000 | – | 86.0 ± 1.0 | 1,000 ± 0 | 1000.0 ± 0.0 |" in md
+    assert "| imdb | no trained vectors | tfidf_logreg | 1 | 88.0 | 87.0 | 89.5 |" in md
+    assert "w2v | 3 | 42.0 ± 2.0" in md and "gensim | 1 | 43.0 |" in md
+    assert "Absent: mlp_mean: GoogleNews.bin.gz: no such vectors file." in md
+    assert "30,000 most frequent words (restrict-vocab N)" in md
+    assert "![a](../figs/a.png)" in md
+    for sentence in report.findings(df):
+        assert f"- {sentence}" in md
+
+
+def test_cli_summarize_markdown_and_runs_file(study, tmp_path):
+    runs_file = tmp_path / "runs.txt"
+    runs_file.write_text("# runs\n" + "\n".join(str(r) for r in study[3:]) + "\n\n")
+    csv = tmp_path / "summary.csv"
+    assert main(["report", "summarize", *map(str, study[:3]), "--runs-file", str(runs_file),
+                 "--out", str(csv)]) == 0
+    assert len(pd.read_csv(csv)) == len(study)
+    md = tmp_path / "summary.md"
+    assert main(["report", "markdown", str(csv), "--out", str(md)]) == 0
+    assert "Skip-gram beats CBOW" in md.read_text()
+
+
+def test_cli_errors_are_one_line(tmp_path, capsys):
+    assert main(["report", "summarize", "--out", str(tmp_path / "s.csv")]) == 2
+    assert main(["report", "summarize", "--runs-file", str(tmp_path / "none.txt"), "--out", "x.csv"]) == 2
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe")
+    assert main(["report", "summarize", "--runs-file", str(tmp_path / "bad.txt"), "--out", "x.csv"]) == 2
+    assert main(["report", "markdown", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "m.md")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert [line.split(":")[0] for line in err] == ["w2v"] * 4
+    assert "no run directories given" in err[0] and "runs file not found" in err[1]
+    assert "not UTF-8" in err[2] and "summary CSV not found" in err[3]
+    assert not (tmp_path / "m.md").exists()
