@@ -35,6 +35,8 @@ __all__ = [
     "train_args",
     "point_tags",
     "vocab_name",
+    "study_runs",
+    "write_study_runs",
 ]
 
 #: Settings that define one trained model (training baseline + vocabulary + slice).
@@ -316,8 +318,8 @@ def point_tags(point: Mapping) -> dict[str, str]:
     A point in one study is tagged with that study, its factor and level. The
     baseline (and any point shared by several studies) is tagged
     ``study=baseline factor=baseline level=baseline``; the tag ``studies`` lists
-    every membership as ``study:level`` separated by ``;`` so a summary can place
-    the baseline in each factor's series.
+    every membership as ``study:level`` separated by ``;``, and :func:`study_runs`
+    lists it once per study so each study's table has its baseline level.
     """
     members = point["studies"]
     if len(members) == 1 and not point["baseline"]:
@@ -346,3 +348,81 @@ def train_args(point: Mapping) -> list[str]:
     for key, value in point_tags(point).items():
         args += ["--tag", f"{key}={value}"]
     return args
+
+
+def study_runs(points, results: str, gensim_points=(), baselines=()) -> tuple[list[list[str]], dict[str, dict]]:
+    """The runs list for ``w2v report summarize --runs-file`` and the *views* it needs.
+
+    A model in one study is listed by its directory. A model shared by several
+    studies (the baseline) is listed once per study through a view directory
+    ``<results>/views/<dataset>/<variant>/<study>-<level>/seed<seed>`` whose
+    ``train.json`` is the model's with the tags ``study``/``factor``/``level`` of
+    that study, followed by the model's own ``eval.json`` and classify JSONs, so
+    each study's table has its baseline level. gensim models (``gensim_points``,
+    with their ``dir``) get a view tagged ``trainer=gensim``-style
+    (``study=reference``). Points may carry ``classify``, the list of their
+    classify JSON paths (listed after a view). ``baselines`` are ``(dir, dataset, variant, method)``
+    of the baseline classifiers, given a view with ``trainer=<method>``.
+
+    Returns ``(lines, views)``: each line is a list of paths, and ``views`` maps
+    a view directory to ``{"source": <train.json to copy or None>, "tags": {...},
+    "trainer": <name or None>, "classify": <classify JSON or None>}``.
+    """
+    lines: list[list[str]] = []
+    views: dict[str, dict] = {}
+
+    def files(run_dir, point):
+        return [f"{run_dir}/eval.json"] + list(point.get("classify", []))
+
+    for point in points:
+        tags = point_tags(point)
+        if tags["study"] != "baseline":
+            lines.append([point["dir"]])
+            continue
+        for member in point["studies"]:
+            level = _fmt(member["level"])
+            view = (f"{results}/views/{point['dataset']}/{point['variant']}/"
+                    f"{member['study']}-{level}/seed{point['seed']}")
+            views[view] = {"source": f"{point['dir']}/train.json", "trainer": None, "classify": None,
+                           "tags": {**tags, "study": member["study"], "factor": member["factor"],
+                                    "level": level}}
+            lines.append([view] + files(point["dir"], point))
+    for point in gensim_points:
+        view = f"{results}/views/{point['dataset']}/{point['variant']}/gensim/seed{point['seed']}"
+        views[view] = {"source": f"{point['dir']}/train.json", "trainer": None, "classify": None,
+                       "tags": {"study": "reference", "factor": "trainer", "level": "gensim",
+                                "dataset": point["dataset"], "variant": point["variant"],
+                                "seed": str(point["seed"])}}
+        lines.append([view] + files(point["dir"], point))
+    for run_dir, dataset, variant, method in baselines:
+        view = f"{results}/views/{dataset}/{variant}/{method}"
+        views[view] = {"source": None, "trainer": method, "classify": f"{run_dir}/classify.json",
+                       "tags": {"dataset": dataset, "variant": variant}}
+        lines.append([view, f"{run_dir}/classify.json"])
+    return lines, views
+
+
+def write_study_runs(lines, views, runs_file: str | os.PathLike) -> None:
+    """Write the views of :func:`study_runs` (their ``train.json``) and the runs file, atomically.
+
+    A view of a baseline classifier whose JSON says ``"status": "absent"`` carries
+    that status and reason in its ``train.json`` (how the report finds absent
+    pretrained vectors).
+    """
+    from w2v.io import atomic_open, read_json, write_json
+
+    for view, spec in views.items():
+        if spec["source"] is not None:
+            info = read_json(spec["source"])
+            info["tags"] = {**(info.get("tags") or {}), **spec["tags"]}
+        else:
+            info = {"trainer": spec["trainer"], "tags": spec["tags"]}
+            result = read_json(spec["classify"])
+            if str(result.get("status", "")).lower() == "absent":
+                info["status"] = "absent"
+                info["reason"] = result.get("reason", "")
+        write_json(Path(view) / "train.json", info)
+    with atomic_open(runs_file, "w") as fh:
+        fh.write("# run directory, then its eval/classify JSON files when they live elsewhere\n")
+        for line in lines:
+            fh.write(" ".join(line) + "\n")

@@ -1,0 +1,51 @@
+# w2v study: word2vec from scratch on 20 Newsgroups and IMDb.
+#
+#   snakemake --cores 2 --config preset=demo   # offline demo on data/sample (a few minutes)
+#   snakemake --cores 2                        # the default study on the real data
+#   snakemake --cores 2 --report results/report.html
+#
+# Every rule calls the `w2v` command line, so each stage also runs by hand; the
+# settings live in config.yaml (checked against workflow/schemas/config.schema.yaml).
+
+import sys
+from pathlib import Path
+
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+# Use the package next to this Snakefile (also when it is not installed).
+sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+import w2v.config as w2vconfig
+
+
+configfile: "config.yaml"
+
+
+# Merge the preset, re-apply the --config overrides over it, and check everything
+# (one line naming the key and the allowed values on a wrong setting).
+config = w2vconfig.resolve_config(
+    config,
+    overrides=workflow.config_settings.overwrite_config,
+    source="config.yaml",
+    schema=Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+)
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/prepare.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/evaluate.smk"
+include: "workflow/rules/classify.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

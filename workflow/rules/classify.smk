@@ -1,0 +1,73 @@
+# Document classification: MLP on pooled word vectors of every model, and per-data-set baselines.
+
+
+rule classify_model:
+    """MLP on document vectors pooled from a model's word vectors (official train/test split)."""
+    input:
+        docs=f"{R}/{{dataset}}/documents.jsonl.gz",
+        corpus=f"{R}/{{dataset}}/corpus/{{variant}}.txt.gz",
+        vectors=f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/vectors.bin",
+    output:
+        f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/classify-mlp-{{pooling}}.json",
+    log:
+        f"{L}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/mlp-{{pooling}}.log",
+    benchmark:
+        f"{B}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/mlp-{{pooling}}.tsv"
+    shell:
+        "w2v classify {input.docs} {input.corpus} --vectors {input.vectors} --method mlp "
+        "--pooling {wildcards.pooling} --seed {wildcards.seed} --out {output} > {log} 2>&1"
+
+
+rule classify_tfidf:
+    """Baseline: TF-IDF on the same tokens + logistic regression."""
+    input:
+        docs=f"{R}/{{dataset}}/documents.jsonl.gz",
+        corpus=f"{R}/{{dataset}}/corpus/{{variant}}.txt.gz",
+    output:
+        f"{R}/{{dataset}}/baselines/{{variant}}/tfidf_logreg/classify.json",
+    log:
+        f"{L}/{{dataset}}/classify/baselines/{{variant}}/tfidf_logreg.log",
+    benchmark:
+        f"{B}/{{dataset}}/classify/baselines/{{variant}}/tfidf_logreg.tsv"
+    shell:
+        "w2v classify {input.docs} {input.corpus} --method tfidf_logreg --out {output} > {log} 2>&1"
+
+
+rule classify_random:
+    """Baseline (sanity floor): random word vectors of the same dimension + the same MLP."""
+    input:
+        docs=f"{R}/{{dataset}}/documents.jsonl.gz",
+        corpus=f"{R}/{{dataset}}/corpus/{{variant}}.txt.gz",
+    output:
+        f"{R}/{{dataset}}/baselines/{{variant}}/random-d{{dim}}/classify.json",
+    params:
+        pooling=config["classification"]["pooling"],
+        seed=config["training"]["seeds"][0],
+    wildcard_constraints:
+        dim=r"\d+",
+    log:
+        f"{L}/{{dataset}}/classify/baselines/{{variant}}/random-d{{dim}}.log",
+    shell:
+        "w2v classify {input.docs} {input.corpus} --method random --dim {wildcards.dim} "
+        "--pooling {params.pooling} --seed {params.seed} --out {output} > {log} 2>&1"
+
+
+rule classify_pretrained:
+    """Pretrained Google News vectors (a missing file gives an "absent" row instead of failing)."""
+    input:
+        docs=f"{R}/{{dataset}}/documents.jsonl.gz",
+        corpus=f"{R}/{{dataset}}/corpus/{{variant}}.txt.gz",
+    output:
+        f"{R}/{{dataset}}/baselines/{{variant}}/pretrained/classify.json",
+    params:
+        vectors=config["classification"]["pretrained"]["path"],
+        limit=(f"--limit {config['classification']['pretrained']['limit']}"
+               if config["classification"]["pretrained"].get("limit") else ""),
+        pooling=config["classification"]["pooling"],
+    log:
+        f"{L}/{{dataset}}/classify/baselines/{{variant}}/pretrained.log",
+    benchmark:
+        f"{B}/{{dataset}}/classify/baselines/{{variant}}/pretrained.tsv"
+    shell:
+        "w2v classify {input.docs} {input.corpus} --vectors {params.vectors:q} --method mlp "
+        "--pooling {params.pooling} {params.limit} --allow-missing --out {output} > {log} 2>&1"

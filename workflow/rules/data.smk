@@ -1,0 +1,44 @@
+# Data: verified archives (download or mirror) -> document tables.
+
+
+rule download:
+    """Fetch a source into its own folder, sha256-verified (from data.mirror / $W2V_DATA_MIRROR if set)."""
+    output:
+        directory(f"{DL}/{{source}}"),
+    params:
+        mirror=mirror_opt(),
+    log:
+        f"{L}/download/{{source}}.log",
+    shell:
+        "w2v download {wildcards.source} --dest {output} {params.mirror} --quiet > {log} 2>&1"
+
+
+rule extract:
+    """Read a data set archive into the document table (20NG: optional header/footer/quote removal)."""
+    input:
+        lambda wc: f"{DL}/{source_of(wc.dataset)}",
+    output:
+        f"{R}/{{dataset}}/documents.jsonl.gz",
+    params:
+        source=lambda wc: source_of(wc.dataset),
+        strip=lambda wc: remove_opt(wc.dataset),
+    log:
+        f"{L}/{{dataset}}/extract.log",
+    benchmark:
+        f"{B}/{{dataset}}/extract.tsv"
+    shell:
+        "(archive=$(w2v download {params.source} --dest {input} --quiet) && "
+        "w2v extract {wildcards.dataset} \"$archive\" --out {output} {params.strip} --quiet) > {log} 2>&1"
+
+
+rule analogies:
+    """The analogy test set (questions-words.txt), verified."""
+    input:
+        f"{DL}/{config['data']['analogies']}",
+    output:
+        f"{R}/benchmarks/questions-words.txt",
+    log:
+        f"{L}/benchmarks/analogies.log",
+    shell:
+        "(cp \"$(w2v download {config[data][analogies]} --dest {input} --quiet)\" {output}.tmp && "
+        "mv {output}.tmp {output}) > {log} 2>&1"

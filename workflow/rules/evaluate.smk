@@ -1,0 +1,60 @@
+# Evaluation of every model (analogies, word similarity, neighbours, frequency buckets) and word maps.
+
+
+rule evaluate:
+    """Analogies (3CosAdd/3CosMul), WordSim-353, SimLex-999, neighbours of the probe words, frequency buckets."""
+    input:
+        vectors=f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/vectors.bin",
+        analogies=f"{R}/benchmarks/questions-words.txt",
+        wordsim=config["evaluation"]["wordsim"],
+        simlex=config["evaluation"]["simlex"],
+    output:
+        evaluation=f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/eval.json",
+        neighbours=f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/neighbours.csv",
+        frequency=f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/frequency.csv",
+    params:
+        restrict=config["evaluation"]["restrict_vocab"],
+        probes=",".join(config["evaluation"]["probes"]),
+    log:
+        f"{L}/{{dataset}}/evaluate/{{kind}}/{{variant}}/{{name}}/seed{{seed}}.log",
+    benchmark:
+        f"{B}/{{dataset}}/evaluate/{{kind}}/{{variant}}/{{name}}/seed{{seed}}.tsv"
+    shell:
+        "w2v evaluate {input.vectors} --out {output.evaluation} --analogies {input.analogies} "
+        "--wordsim {input.wordsim} --simlex {input.simlex} --restrict-vocab {params.restrict} "
+        "--probes {params.probes:q} --neighbours-out {output.neighbours} "
+        "--frequency-out {output.frequency} > {log} 2>&1"
+
+
+def map_args(wc):
+    spec = config["evaluation"]["maps"]["sets"][wc.mapset]
+    args = f"--method {wc.method}"
+    if spec.get("section"):
+        args += f" --section {shlex.quote(spec['section'])}"
+    if spec.get("words"):
+        args += f" --words {shlex.quote(','.join(spec['words']))}"
+    return args
+
+
+rule word_map:
+    """2-D map (PCA or t-SNE) of a word set in the first baseline model of a data set."""
+    input:
+        vectors=lambda wc: f"{map_model_dir(wc.dataset)}/vectors.bin",
+        analogies=f"{R}/benchmarks/questions-words.txt",
+    output:
+        report(
+            f"{R}/figures/maps/{{dataset}}-{{mapset}}-{{method}}.png",
+            caption="../report/word_map.rst",
+            category="Word maps",
+            subcategory="{dataset}",
+            labels={"data set": "{dataset}", "word set": "{mapset}", "method": "{method}"},
+        ),
+    params:
+        args=map_args,
+    wildcard_constraints:
+        method="pca|tsne",
+        mapset=r"[A-Za-z0-9_]+",
+    log:
+        f"{L}/figures/maps/{{dataset}}-{{mapset}}-{{method}}.log",
+    shell:
+        "w2v plot map {input.vectors} --out {output} --analogies {input.analogies} {params.args} > {log} 2>&1"
