@@ -143,6 +143,7 @@ def test_build_and_load(corpus, tmp_path):
                 "max_vocab": None, "top_words": [["the", 3], ["cat", 2]]}
     assert {k: stats[k] for k in expected} == expected
     on_disk = json.loads((out / "stats.json").read_text(encoding="utf-8"))
+    assert set(on_disk) == set(stats) - {"seconds"}
     assert {k: on_disk[k] for k in expected} == expected
 
     vocab, ids, offsets = load_encoded(out)
