@@ -264,6 +264,9 @@ def _copy_verified(src: Path, dst: Path, known: dict[str, str]) -> Path:
                 fout.write(chunk)
             fout.flush()
             os.fsync(fout.fileno())
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # a plain file, not mkstemp's private 0600
         found = h.hexdigest()
         if found != known[src.name]:
             raise W2VError(f"{src}: sha256 mismatch (expected {known[src.name]}, found {found}); "
