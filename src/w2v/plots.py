@@ -107,8 +107,10 @@ def _project(vectors: np.ndarray, method: str, seed: int) -> np.ndarray:
         n = len(vectors)
         perplexity = float(min(30.0, max(2.0, (n - 1) / 3.0)))
         perplexity = min(perplexity, n - 1.0)
+        # The exact gradient: word maps have at most a few hundred points, and
+        # Barnes-Hut was 100x slower on small sets here (thread start-up).
         return TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=seed,
-                    metric="cosine").fit_transform(vectors.astype(np.float64))
+                    metric="cosine", method="exact").fit_transform(vectors.astype(np.float64))
     raise W2VError(f"method {method!r}: unknown projection; use pca or tsne")
 
 
@@ -147,7 +149,8 @@ def word_map(kv, words: Sequence[str], method: str = "pca", groups: Sequence[str
     ``get_normed_vectors()`` when it has one). ``groups`` gives one group name per
     word (one colour each); ``pairs`` draws an arrow from the first word of each
     pair to the second where both are present. Words not in the vocabulary are
-    skipped (also a word a second time); fewer than two present is a W2VError.
+    skipped, and a word found a second time (also in another case) is drawn once;
+    fewer than two present is a W2VError.
     ``method`` is ``pca`` or ``tsne`` (seeded, perplexity adapted to the number of points).
     """
     if groups is not None and len(groups) != len(words):
@@ -164,9 +167,9 @@ def word_map(kv, words: Sequence[str], method: str = "pca", groups: Sequence[str
         index = _lookup(kv, word)
         if index is None:
             missing.append(word)
-        elif word not in seen:
-            seen.add(word)
-            keep.append((word, index, groups[i] if groups is not None else None))
+        elif index not in seen:
+            seen.add(index)
+            keep.append((kv.index_to_key[index], index, groups[i] if groups is not None else None))
     if len(keep) < 2:
         raise W2VError(f"word map: only {len(keep)} of {len(words)} words are in the vocabulary "
                        f"(missing: {', '.join(missing[:10])}); give more frequent words")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from w2v.errors import W2VError
 
@@ -37,12 +36,7 @@ def register(subparsers) -> None:
 def _load(path: str):
     from w2v.vectors import KeyedVectors
 
-    target = Path(path)
-    if target.is_dir() and (target / "vectors.bin").exists():
-        target = target / "vectors.bin"
-    if not target.exists():
-        raise W2VError(f"{path}: no such model directory or vectors file; give a train output directory")
-    return KeyedVectors.load(str(target))
+    return KeyedVectors.load(path)
 
 
 def _map(args) -> int:
