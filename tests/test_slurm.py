@@ -1,0 +1,290 @@
+"""The demo workflow on a real one-node SLURM cluster: same results as a local run, and recovery.
+
+A module-scoped fixture starts a SLURM cluster on localhost
+(``tests/slurm_cluster.py``; the binaries come from ``.ci/install-slurm.sh``).
+The repository's workflow files are copied twice into a temporary directory:
+one copy runs the demo preset locally (``--cores 2``), the other through
+SLURM with ``workflow/profiles/slurm``.  During the SLURM run one training job
+is cancelled (``scancel``) while its ``w2v train`` process runs; snakemake
+reports it failed, and running the same command again finishes the study
+without touching the outputs of jobs that had finished before.  At the end
+the SLURM outputs must equal the local ones (vectors byte-identical).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from slurm_cluster import INSTALL_HINT, ClusterError, LocalSlurmCluster, missing_binaries  # noqa: E402
+
+pytestmark = pytest.mark.slurm
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO = ["--config", "preset=demo"]
+TRAIN_RULE = "train"              # the rule whose job gets cancelled
+LOCAL_TIMEOUT_S = 240
+SLURM_TIMEOUT_S = 300
+SLURM_ARGS = [
+    "--executor", "slurm", "--profile", "workflow/profiles/slurm",
+    "--slurm-status-command", "squeue",   # no accounting database here
+    "--slurm-no-account",
+    "--max-threads", "2",                 # the test node has 2 CPUs
+    # poll often: the demo's jobs take seconds, not hours
+    "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
+]
+# Numbers that measure time or speed differ between two runs of the same job.
+TIMING_KEY = re.compile(r"seconds|per_sec|_time|^time|wall|elapsed|date|duration|speed|rss|_s$",
+                        re.IGNORECASE)
+BYTE_EQUAL_SUFFIXES = (".bin", ".gz", ".tsv", ".npy", ".txt", ".vec")
+
+
+# -- helpers ------------------------------------------------------------------
+def copy_workflow(dst: Path) -> Path:
+    """Copy the repository's files (tracked and untracked, not ignored; no tests/) to ``dst``."""
+    out = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=REPO,
+                         capture_output=True, check=True).stdout.decode()
+    for rel in filter(None, out.split("\0")):
+        src = REPO / rel
+        if rel.startswith("tests/") or not src.is_file():
+            continue
+        target = dst / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+    assert (dst / "Snakefile").is_file(), f"{REPO}: no Snakefile to run"
+    return dst
+
+
+def snakemake_cmd(args: list[str], timeout_s: int) -> list[str]:
+    """The snakemake command line, bounded with ``timeout -k``."""
+    return ["timeout", "-k", "10", str(timeout_s), sys.executable, "-m", "snakemake", *args]
+
+
+def run_snakemake(workdir: Path, args: list[str], timeout_s: int) -> subprocess.CompletedProcess:
+    """Run snakemake in ``workdir``; return the finished process (stdout+stderr in ``.stdout``)."""
+    return subprocess.run(snakemake_cmd(args, timeout_s), cwd=workdir, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=_env())
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("SLURM_CONF", None)
+    return env
+
+
+def tail(text: str, lines: int = 40) -> str:
+    return "\n".join(text.splitlines()[-lines:])
+
+
+def file_state(root: Path) -> dict[str, tuple[str, int]]:
+    """``{relative path: (sha256, mtime_ns)}`` of every file under ``root/results``."""
+    state = {}
+    for path in sorted((root / "results").rglob("*")):
+        if path.is_file():
+            state[str(path.relative_to(root))] = (hashlib.sha256(path.read_bytes()).hexdigest(),
+                                                  path.stat().st_mtime_ns)
+    return state
+
+
+def _normalise(obj, roots: tuple[str, ...]):
+    """Drop timing values and make paths relative, so two runs of one job compare equal."""
+    if isinstance(obj, dict):
+        return {k: _normalise(v, roots) for k, v in obj.items() if not TIMING_KEY.search(str(k))}
+    if isinstance(obj, list):
+        return [_normalise(v, roots) for v in obj]
+    if isinstance(obj, str):
+        for root in roots:
+            obj = obj.replace(root, "<root>")
+        return obj
+    if isinstance(obj, float) and math.isnan(obj):
+        return "nan"
+    return obj
+
+
+def same_content(a: Path, b: Path, roots: tuple[str, ...]) -> str | None:
+    """Compare two output files of the same job; return a description of the difference or None.
+
+    Vectors, corpora, vocabularies and arrays must be byte-identical; npz arrays
+    equal; JSON and CSV equal once timings are dropped; other files (figures,
+    HTML, Markdown) only have to exist.
+    """
+    name = a.name
+    if name.endswith(BYTE_EQUAL_SUFFIXES):
+        return None if a.read_bytes() == b.read_bytes() else "bytes differ"
+    if name.endswith(".npz"):
+        with np.load(a) as za, np.load(b) as zb:
+            if sorted(za.files) != sorted(zb.files):
+                return f"arrays {sorted(za.files)} != {sorted(zb.files)}"
+            bad = [k for k in za.files if not np.array_equal(za[k], zb[k])]
+            return f"arrays differ: {bad}" if bad else None
+    if name.endswith(".json"):
+        ja, jb = (_normalise(json.loads(p.read_text()), roots) for p in (a, b))
+        return None if ja == jb else "JSON differs (timings ignored)"
+    if name.endswith(".csv"):
+        da, db = (pd.read_csv(p) for p in (a, b))
+        keep = [c for c in da.columns if not TIMING_KEY.search(str(c))]
+        if list(da.columns) != list(db.columns):
+            return "CSV columns differ"
+        da, db = (_normalise(d[keep].to_dict("records"), roots) for d in (da, db))
+        return None if da == db else "CSV rows differ (timings ignored)"
+    return None
+
+
+def compare_results(reference: Path, other: Path, rels) -> list[str]:
+    """Differences between ``other`` and ``reference`` for the relative paths ``rels``."""
+    roots = (str(reference), str(other))
+    problems = []
+    for rel in sorted(rels):
+        if not (reference / rel).is_file():
+            problems.append(f"{rel}: not produced by the local run")
+        elif not (other / rel).is_file():
+            problems.append(f"{rel}: missing")
+        else:
+            diff = same_content(reference / rel, other / rel, roots)
+            if diff:
+                problems.append(f"{rel}: {diff}")
+    return problems
+
+
+def w2v_train_running_in(workdir: Path) -> bool:
+    """Whether a ``w2v train`` process runs with its working directory inside ``workdir``."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+            cwd = os.readlink(entry / "cwd")
+        except OSError:
+            continue
+        words = [w.decode(errors="replace") for w in argv]
+        if "train" in words[:4] and any(w.endswith("w2v") or w == "w2v.cli" for w in words[:3]) \
+                and Path(cwd).is_relative_to(workdir):
+            return True
+    return False
+
+
+def killed_outputs(log: str, rule: str) -> list[str]:
+    """The ``output:`` paths of the failed job of ``rule`` in snakemake's log."""
+    match = re.search(rf"Error in rule {re.escape(rule)}:\n(?:.*\n)*?\s+output: (.+)", log)
+    assert match, f"no 'Error in rule {rule}' with an output line in the log:\n{tail(log)}"
+    return [p.strip() for p in match.group(1).split(",")]
+
+
+# -- fixtures -----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    """A running one-node SLURM cluster (fails, not skips, when SLURM is not installed)."""
+    missing = missing_binaries()
+    if missing:
+        pytest.fail(f"SLURM binaries missing ({', '.join(missing)}): {INSTALL_HINT}")
+    try:
+        instance = LocalSlurmCluster(tmp_path_factory.mktemp("slurm-state")).start()
+    except ClusterError as exc:
+        pytest.fail(str(exc))
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory) -> Path:
+    """The demo preset run locally with 2 cores; returns its directory."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("local"))
+    proc = run_snakemake(workdir, ["--cores", "2", *DEMO], LOCAL_TIMEOUT_S)
+    assert proc.returncode == 0, f"local demo run failed ({proc.returncode}):\n{tail(proc.stdout)}"
+    return workdir
+
+
+@dataclass
+class SlurmRuns:
+    workdir: Path
+    first: subprocess.CompletedProcess
+    killed_job: dict
+    before_kill: dict = field(default_factory=dict)    # file states just before scancel
+    after_first: dict = field(default_factory=dict)    # file states when the first run ended
+    killed: list = field(default_factory=list)         # output paths of the cancelled job
+    second: subprocess.CompletedProcess | None = None
+
+
+@pytest.fixture(scope="module")
+def slurm_runs(cluster, tmp_path_factory) -> SlurmRuns:
+    """Run the demo through SLURM, cancel one training job mid-run, then run the same command again."""
+    workdir = copy_workflow(tmp_path_factory.mktemp("slurm"))
+    args = [*SLURM_ARGS, *DEMO]
+    log_path = workdir.parent / "first-run.log"
+    with open(log_path, "w") as log:
+        # --retries 0: the cancelled job must fail this run, so the rerun is what recovers.
+        proc = subprocess.Popen(snakemake_cmd([*args, "--retries", "0"], SLURM_TIMEOUT_S),
+                                cwd=workdir, stdout=log, stderr=subprocess.STDOUT, text=True, env=_env())
+    victim, before = None, {}
+    prefix = f"rule_{TRAIN_RULE}"
+    while proc.poll() is None and victim is None:
+        running = [j for j in cluster.jobs() if j["state"] == "RUNNING"
+                   and (j["comment"] == prefix or j["comment"].startswith(prefix + "_wildcards_"))]
+        if running and w2v_train_running_in(workdir):
+            before = file_state(workdir)
+            subprocess.run(["scancel", running[0]["id"]], check=True)
+            victim = running[0]
+        time.sleep(0.2)
+    proc.wait()
+    first = subprocess.CompletedProcess(proc.args, proc.returncode, log_path.read_text())
+    assert victim is not None, f"no running '{TRAIN_RULE}' job was seen to cancel:\n{tail(first.stdout)}"
+    runs = SlurmRuns(workdir, first, victim, before, file_state(workdir))
+    runs.killed = killed_outputs(first.stdout, TRAIN_RULE)
+    runs.second = run_snakemake(workdir, args, SLURM_TIMEOUT_S)
+    return runs
+
+
+# -- tests --------------------------------------------------------------------
+def test_cancelled_training_job_fails_the_first_run(slurm_runs):
+    first = slurm_runs.first
+    assert first.returncode != 0, f"the run with a cancelled job succeeded:\n{tail(first.stdout)}"
+    assert f"SLURM-job '{slurm_runs.killed_job['id']}' failed" in first.stdout
+    assert "CANCELLED" in first.stdout
+
+
+def test_no_partial_file_under_a_final_name(slurm_runs, local_run):
+    """After the failed run, the cancelled job's outputs are gone and every file left is complete."""
+    for rel in slurm_runs.killed:
+        assert not (slurm_runs.workdir / rel).exists(), f"{rel}: output of the cancelled job remains"
+    problems = compare_results(local_run, slurm_runs.workdir, slurm_runs.after_first)
+    assert not problems, "files left by the failed run differ from the local run:\n" + "\n".join(problems)
+
+
+def test_rerun_finishes_without_touching_finished_outputs(slurm_runs):
+    second = slurm_runs.second
+    assert second.returncode == 0, f"rerun failed ({second.returncode}):\n{tail(second.stdout)}"
+    assert f"rule {TRAIN_RULE}:" in second.stdout, "the cancelled training job was not rerun"
+    killed_files = {rel for rel in slurm_runs.before_kill
+                    if any(rel == k or rel.startswith(k.rstrip("/") + "/") for k in slurm_runs.killed)}
+    finished = {rel: st for rel, st in slurm_runs.before_kill.items() if rel not in killed_files}
+    assert finished, "no output had finished before the job was cancelled"
+    now = file_state(slurm_runs.workdir)
+    changed = [rel for rel, st in finished.items() if now.get(rel) != st]
+    assert not changed, f"outputs finished before the failure were rewritten: {changed}"
+    for rel in slurm_runs.killed:
+        assert (slurm_runs.workdir / rel).exists(), f"{rel}: not produced by the rerun"
+
+
+def test_slurm_outputs_identical_to_local(slurm_runs, local_run):
+    assert slurm_runs.second.returncode == 0, tail(slurm_runs.second.stdout)
+    local_files = set(file_state(local_run))
+    slurm_files = set(file_state(slurm_runs.workdir))
+    assert slurm_files == local_files, (
+        f"only local: {sorted(local_files - slurm_files)}; only SLURM: {sorted(slurm_files - local_files)}")
+    assert any(rel.endswith("vectors.bin") for rel in local_files), "the demo trained no vectors"
+    problems = compare_results(local_run, slurm_runs.workdir, local_files)
+    assert not problems, "SLURM outputs differ from the local run:\n" + "\n".join(problems)
