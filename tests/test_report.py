@@ -86,6 +86,64 @@ def study(tmp_path) -> list[Path]:
     return runs + [tfidf, pre]
 
 
+@pytest.fixture()
+def views(study, tmp_path) -> list[tuple]:
+    """The same study listed as the workflow does (w2v.config.study_runs): the shared baseline
+    through one view per study, gensim and the classifier baselines through views too."""
+    root = tmp_path / "results"
+    lines: list[tuple] = []
+
+    def view(path: Path, train: dict, *files: Path) -> None:
+        _dump(path / "train.json", train)
+        lines.append((path, *files))
+
+    for run in study:
+        train = json.loads((run / "train.json").read_text()) if (run / "train.json").exists() else None
+        if train and train.get("tags", {}).get("study") == "baseline":
+            for member in train["tags"]["studies"].split(";"):
+                name, level = member.split(":")
+                tags = {**train["tags"], "study": name, "factor": name, "level": level}
+                view(root / "views" / "imdb" / "raw" / f"{name}-{level}" / run.name, {**train, "tags": tags},
+                     run / "eval.json", run / "classify-mlp-mean.json")
+        elif train and train["trainer"] == "gensim":
+            tags = {"study": "reference", "factor": "trainer", "level": "gensim", "dataset": "imdb",
+                    "variant": "raw", "seed": "1"}
+            view(root / "views" / "imdb" / "raw" / "gensim" / "seed1", {**train, "tags": tags}, run / "eval.json")
+        elif train:
+            lines.append((run,))
+        else:
+            method = run.name
+            result = json.loads((run / "classify.json").read_text())
+            info = {"trainer": method, "tags": {"dataset": "imdb", "variant": "raw"}}
+            if result["status"] == "absent":
+                info.update(status="absent", reason=result["reason"])
+            view(root / "views" / "imdb" / "raw" / method, info, run / "classify.json")
+    return lines
+
+
+def test_workflow_views_give_the_same_findings_without_double_counting(study, views, tmp_path):
+    direct = report.collect(study, progress=False)
+    listed = report.collect(views, progress=False)
+    assert len(listed) == len(direct) + 3  # the baseline model appears in two views per seed
+    assert len(report.unique_models(listed)) == len(direct)
+    assert len(report.study_rows(listed)) == 12
+    found = report.findings(listed)
+    assert [f for f in found if "TF-IDF" not in f] == [f for f in report.findings(direct) if "tfidf" not in f]
+    assert ("Best classifier on imdb: tfidf_logreg on TF-IDF features with 88.0 % accuracy (n=1), "
+            "1.5 points below the 89.5 % target.") in found
+    table = report.classifier_table(listed)
+    mine = table[table["source"] == "w2v baseline model"]
+    assert len(mine) == 1 and mine.iloc[0]["n"] == 3
+    assert set(table["source"]) == {"w2v baseline model", "w2v, model: CBOW", "w2v, window: window=2",
+                                    "TF-IDF features"}
+    out = tmp_path / "views.md"
+    report.write_summary_md(listed, out)
+    md = out.read_text()
+    assert "| w2v | 3 | 42.0 ± 2.0" in md
+    assert "Absent: GoogleNews.bin.gz: no such vectors file." in md
+    assert "from 15 row(s), 12 distinct model(s)" in md
+
+
 def test_collect_flattens_tags_config_and_metrics(study):
     df = report.collect(study, progress=False)
     assert len(df) == 9 + 3

@@ -293,8 +293,9 @@ def factor_effects(df: pd.DataFrame, metric: str, out: str | os.PathLike) -> Pat
 def speed_vs_quality(df: pd.DataFrame, out: str | os.PathLike) -> Path:
     """Training speed (words/s, log scale) against analogy accuracy and, when
     present, best classification accuracy; gensim runs drawn as red squares."""
-    from w2v.report import aggregate, level_label
+    from w2v.report import aggregate, level_label, unique_models
 
+    df = unique_models(df)
     quality = ["analogy_add_total"]
     if "cls_best_accuracy" in df and pd.to_numeric(df["cls_best_accuracy"], errors="coerce").notna().any():
         quality.append("cls_best_accuracy")
@@ -335,6 +336,9 @@ def speed_vs_quality(df: pd.DataFrame, out: str | os.PathLike) -> Path:
 
 def _loss_series(source) -> list[tuple[str, list[float]]]:
     if isinstance(source, pd.DataFrame):
+        from w2v.report import unique_models
+
+        source = unique_models(source)
         out = []
         if "loss_per_epoch" not in source:
             return out

@@ -44,6 +44,7 @@ __all__ = [
     "write_summary_md",
     "level_label",
     "study_rows",
+    "unique_models",
     "classifier_table",
 ]
 
@@ -112,12 +113,13 @@ GROUP_KEYS = ("trainer", "study", "factor", "level", "dataset", "variant")
 #: Accuracy targets of the best document classifier, by dataset name fragment.
 CLASSIFY_TARGETS: dict[str, float] = {"20news": 0.83, "newsgroups": 0.83, "imdb": 0.895}
 
-#: Why no pretrained vectors appear unless a run directory provides them.
-PRETRAINED_ABSENT = ("GoogleNews-vectors-negative300 could not be obtained (every public copy "
-                     "found is a Git LFS pointer; see shared/data/MANIFEST.md)")
+#: Said when no pretrained run is listed at all (see shared/data/MANIFEST.md).
+PRETRAINED_ABSENT = ("GoogleNews-vectors-negative300 is not among the shared data sets (every public "
+                     "copy found was a Git LFS pointer)")
 
 _METRIC_BY_COLUMN = {m.column: m for m in METRICS}
-_STRING_COLUMNS = ("run", "trainer", *TAG_COLUMNS, "cls_best_name", "cls_absent", "loss_per_epoch", "tag.studies")
+_STRING_COLUMNS = ("run", "model_dir", "trainer", *TAG_COLUMNS, "cls_best_name", "cls_absent", "loss_per_epoch", "tag.studies",
+                   "absent_reason")
 
 
 # ----------------------------------------------------------------------------
@@ -210,7 +212,7 @@ def _from_path(run: Path) -> dict[str, str]:
     parts = run.parts
     out: dict[str, str] = {}
     for i, part in enumerate(parts):
-        if part in _KIND_DIRS and 0 < i < len(parts) - 1:
+        if part in _KIND_DIRS and 0 < i < len(parts) - 2:
             out["dataset"], out["variant"] = parts[i - 1], parts[i + 1]
     if parts and parts[-1].startswith("seed") and parts[-1][4:].isdigit():
         out["seed"] = parts[-1][4:]
@@ -218,7 +220,7 @@ def _from_path(run: Path) -> dict[str, str]:
 
 
 def _row(run: Path, extra: Sequence[Path]) -> dict:
-    row: dict[str, object] = {"run": str(run)}
+    row: dict[str, object] = {"run": str(run), "model_dir": str(extra[0].parent if extra else run)}
     train = _read_json(run / "train.json") or {}
     tags = train.get("tags") or {}
     config = train.get("config") or train.get("settings") or {}
@@ -239,6 +241,8 @@ def _row(run: Path, extra: Sequence[Path]) -> dict:
             row[f"tag.{key}"] = None if value is None else str(value)
     losses = train.get("loss_per_epoch")
     row["loss_per_epoch"] = json.dumps([_number(x) for x in losses]) if isinstance(losses, list) else None
+    if str(train.get("status", "")).lower() == "absent":
+        row["absent_reason"] = str(train.get("reason") or "no reason given")
 
     eval_paths = [p for p in extra if p.name.startswith("eval")] or [run / "eval.json"]
     cls_paths = [p for p in extra if not p.name.startswith("eval")]
@@ -283,7 +287,10 @@ def collect(run_dirs: Iterable[str | os.PathLike | tuple], *, progress: bool = T
     (``pretrained`` when named so). Tags missing from train.json (the gensim
     reference has none) are read from a workflow path
     ``<results>/<dataset>/<models|gensim|baselines>/<variant>/.../seed<N>``.
-    Columns: ``run``, ``trainer``, the
+    ``model_dir`` names the model a row measures (the folder of the first
+    explicit file, else the directory): a study *view* of a shared model lists
+    the model's own files, so rows of one model can be told apart from seeds.
+    Columns: ``run``, ``model_dir``, ``trainer``, the
     :data:`TAG_COLUMNS`, ``cfg.<key>`` for the train config, ``tag.<key>`` for
     other tags, one column per :data:`METRICS` entry, ``eval.<path>`` for every
     number of eval.json, ``cls.<classifier>.accuracy`` / ``.macro_f1``,
@@ -299,7 +306,7 @@ def collect(run_dirs: Iterable[str | os.PathLike | tuple], *, progress: bool = T
         if not run.is_dir():
             raise W2VError(f"{run}: run directory does not exist; check the list of runs")
         rows.append(_row(run, [Path(p) for p in item[1:]]))
-    columns = ["run", "trainer", *TAG_COLUMNS]
+    columns = ["run", "model_dir", "trainer", *TAG_COLUMNS]
     df = pd.DataFrame(rows)
     for col in columns + [m.column for m in METRICS] + list(CLASSIFY_COLUMNS):
         if col not in df.columns:
@@ -469,11 +476,12 @@ _FINDING_METRICS = (
 def study_rows(df: pd.DataFrame) -> pd.DataFrame:
     """The rows of our own trained models, one per study membership.
 
-    A model shared by several studies (the baseline, tagged ``study=baseline``)
-    lists its memberships in the ``studies`` tag as ``study:level;...``; it is
-    repeated once per membership, with that study, its factor (taken from the
-    study's other rows, else the study name) and level, so each factor's
-    series includes the baseline. Other rows are kept as they are.
+    A model shared by several studies and listed by its own directory is
+    tagged ``study=baseline`` and lists its memberships in the ``studies`` tag
+    as ``study:level;...``; it is repeated once per membership, with that
+    study, its factor (taken from the study's other rows, else the study name)
+    and level, so each factor's series includes the baseline. Other rows (also
+    the workflow's per-study views of the baseline) are kept as they are.
     """
     mine = df[(df["trainer"] == "w2v") & df["study"].notna()] if len(df) else df
     if not len(mine) or "tag.studies" not in mine:
@@ -485,7 +493,7 @@ def study_rows(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for _, row in mine.iterrows():
         members = [m.split(":", 1) for m in str(row["tag.studies"] or "").split(";") if ":" in m]
-        if not members:
+        if row["study"] != "baseline" or not members:
             rows.append(row)
             continue
         for study, level in members:
@@ -494,6 +502,19 @@ def study_rows(df: pd.DataFrame) -> pd.DataFrame:
             copy["factor"] = factors.get(study, study)
             rows.append(copy)
     return pd.DataFrame(rows).reset_index(drop=True)
+
+
+def unique_models(df: pd.DataFrame) -> pd.DataFrame:
+    """One row per model (``model_dir``): a model listed in several study views is
+    kept once and tagged ``study=factor=level=baseline``."""
+    if "model_dir" not in df or not len(df):
+        return df
+    shared = df["model_dir"].duplicated(keep=False)
+    out = df[~df["model_dir"].duplicated()].copy()
+    mask = shared.loc[out.index]
+    for col in ("study", "factor", "level"):
+        out.loc[mask, col] = "baseline"
+    return out
 
 
 def _study_groups(df: pd.DataFrame):
@@ -571,8 +592,8 @@ def _source(row: Mapping) -> str:
         if row.get("study") in (None, "baseline"):
             return "w2v baseline model"
         return f"w2v, {row['study']}: {level_label(row.get('factor'), row.get('level'))}"
-    return {"gensim": "gensim reference", "pretrained": "pretrained vectors",
-            "baseline": "no trained vectors"}.get(trainer, str(trainer))
+    return {"gensim": "gensim reference", "pretrained": "pretrained vectors", "random": "random vectors",
+            "tfidf_logreg": "TF-IDF features", "baseline": "no trained vectors"}.get(trainer, str(trainer))
 
 
 def classifier_table(df: pd.DataFrame) -> pd.DataFrame:
@@ -581,6 +602,7 @@ def classifier_table(df: pd.DataFrame) -> pd.DataFrame:
     Columns ``dataset, source, classifier, n, accuracy_mean, accuracy_sd,
     macro_f1_mean, macro_f1_sd, target``; sorted by dataset, then accuracy (best first).
     """
+    df = unique_models(df)
     names = sorted(c[len("cls."):-len(".accuracy")] for c in df.columns
                    if c.startswith("cls.") and c.endswith(".accuracy"))
     cols = [f"cls.{n}.{f}" for n in names for f in ("accuracy", "macro_f1") if f"cls.{n}.{f}" in df]
@@ -641,6 +663,7 @@ def _same(a, b) -> bool:
 
 def _gensim_pairs(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame, pd.DataFrame]]:
     """For each gensim configuration, the gensim rows and the w2v rows with the same settings."""
+    df = unique_models(df)
     gensim = df[df["trainer"] == "gensim"]
     mine = df[df["trainer"] == "w2v"]
     keys = [k for k in _MATCH_KEYS if k in df.columns]
@@ -783,7 +806,8 @@ def write_summary_md(df: pd.DataFrame, path: str | os.PathLike, figures=None) ->
     """
     path = Path(path)
     lines = ["# w2v study summary", "",
-             f"Generated by `w2v report markdown` from {len(df)} run(s); every number and sentence "
+             f"Generated by `w2v report markdown` from {len(df)} row(s), {len(unique_models(df))} distinct "
+             "model(s); every number and sentence "
              "below is computed from the summary table (mean ± sample sd over seeds).", "",
              "## Findings", ""]
     found = findings(df)
@@ -830,15 +854,20 @@ def write_summary_md(df: pd.DataFrame, path: str | os.PathLike, figures=None) ->
         lines.append("No gensim reference runs were given (no train.json with `\"trainer\": \"gensim\"`).")
     lines += ["", "## Pretrained vectors", ""]
     pre = df[df["trainer"] == "pretrained"]
-    present = pre[pre[[m.column for m in METRICS if m.source == "eval"]].notna().any(axis=1)] if len(pre) else pre
+    metric_cols = [m.column for m in METRICS if m.source == "eval"] + ["cls_best_accuracy"]
+    present = pre[pre[metric_cols].notna().any(axis=1)] if len(pre) else pre
     if len(present):
-        rows = [[str(r["run"]), _pm(r["analogy_add_total"], math.nan, 100.0), _pm(r["ws353_spearman"], math.nan, 1, 3),
-                 _pm(r["simlex_spearman"], math.nan, 1, 3), _pm(r["cls_best_accuracy"], math.nan, 100.0)]
+        rows = [[r["dataset"] or "–", _pm(r["analogy_add_total"], math.nan, 100.0),
+                 _pm(r["ws353_spearman"], math.nan, 1, 3), _pm(r["simlex_spearman"], math.nan, 1, 3),
+                 r["cls_best_name"] or "–", _pm(r["cls_best_accuracy"], math.nan, 100.0)]
                 for _, r in present.iterrows()]
-        lines += _md_table(["vectors", "analogy 3CosAdd %", "WS-353 ρ", "SimLex ρ", "best classifier %"], rows)
+        lines += _md_table(["dataset", "analogy 3CosAdd %", "WS-353 ρ", "SimLex ρ", "classifier", "accuracy %"],
+                           rows)
+    elif len(pre):
+        reasons = [r for col in ("absent_reason", "cls_absent") if col in pre for r in pre[col].dropna() if r]
+        lines.append("Absent: " + (reasons[0] if reasons else "the pretrained runs hold no metrics") + ".")
     else:
-        reasons = [r for r in pre.get("cls_absent", pd.Series(dtype=object)).dropna() if r]
-        lines.append("Absent: " + (reasons[0] if reasons else PRETRAINED_ABSENT) + ".")
+        lines.append(f"Absent: no run with trainer `pretrained` was given; {PRETRAINED_ABSENT}.")
     lines.append("")
     lines += _figure_lines(path, figures)
     with atomic_open(path, "w") as fh:
