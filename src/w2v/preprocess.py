@@ -71,6 +71,7 @@ __all__ = [
     "load_nlp",
     "prepare_corpus",
     "merge_shards",
+    "shard_range",
 ]
 
 MORPHS = ("raw", "stem", "lemma")
