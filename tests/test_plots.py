@@ -63,6 +63,14 @@ def test_analogy_pairs_are_distinct_lowercased_and_in_order(questions):
         plots.analogy_pairs(questions.parent / "none.txt", "family")
 
 
+def test_word_set_groups_pairs_by_role(questions):
+    words, groups, pairs = plots.word_set(questions, "family", ["Car", " ", "bike"])
+    assert words == ["boy", "girl", "brother", "sister", "king", "queen", "Car", "bike"]
+    assert groups == ["male", "female"] * 3 + ["words", "words"]
+    assert pairs == [("boy", "girl"), ("brother", "sister"), ("king", "queen")]
+    assert plots.word_set(words=["a", "b"]) == (["a", "b"], None, [])
+
+
 @pytest.mark.parametrize("method", ["pca", "tsne"])
 def test_word_map_skips_missing_words_and_writes_png(tmp_path, questions, method):
     pairs = plots.analogy_pairs(questions, "capital-common-countries")
@@ -155,4 +163,6 @@ def test_cli_figures_and_plot_map(summary, tmp_path, questions, capsys):
     assert png_size(out) == (1200, 975)
     assert "4 word(s) not in the vocabulary, skipped: iraq, bangkok, thailand, zebra" in capsys.readouterr().err
     assert main(["plot", "map", str(vec), "--out", str(out), "--section", "family"]) == 2
-    assert "--section needs --analogies" in capsys.readouterr().err
+    assert "needs the questions-words file (--analogies FILE)" in capsys.readouterr().err
+    assert main(["plot", "map", str(vec), "--out", str(out)]) == 2
+    assert "no words given" in capsys.readouterr().err

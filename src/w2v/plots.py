@@ -26,6 +26,8 @@ from w2v.io import atomic_open  # noqa: E402
 __all__ = [
     "DPI",
     "analogy_pairs",
+    "word_set",
+    "PAIR_GROUPS",
     "word_map",
     "factor_effects",
     "speed_vs_quality",
@@ -84,6 +86,40 @@ def analogy_pairs(path: str | os.PathLike, section: str, lowercase: bool = True)
         raise W2VError(f"{path}: no section ': {section}'; use one of its section names "
                        f"(e.g. capital-common-countries, family)")
     return pairs
+
+
+#: Group names of the two words of each pair, by questions-words section.
+PAIR_GROUPS = {
+    "capital-common-countries": ("capital", "country"),
+    "capital-world": ("capital", "country"),
+    "currency": ("country", "currency"),
+    "city-in-state": ("city", "state"),
+    "family": ("male", "female"),
+}
+
+
+def word_set(analogies: str | os.PathLike | None = None, section: str | None = None,
+             words: Sequence[str] = ()) -> tuple[list[str], list[str] | None, list[tuple[str, str]]]:
+    """The ``(words, groups, pairs)`` of a map: the pairs of a questions-words
+    ``section`` (grouped by role, e.g. capital / country) followed by ``words``
+    (group ``words``); ``groups`` is None when no section is given."""
+    out_words: list[str] = []
+    groups: list[str] = []
+    pairs: list[tuple[str, str]] = []
+    if section:
+        if not analogies:
+            raise W2VError(f"section {section!r} needs the questions-words file (--analogies FILE)")
+        pairs = analogy_pairs(analogies, section)
+        first, second = PAIR_GROUPS.get(section, ("first of pair", "second of pair"))
+        for a, b in pairs:
+            out_words += [a, b]
+            groups += [first, second]
+    extra = [w.strip() for w in words if w.strip()]
+    out_words += extra
+    groups += ["words"] * len(extra)
+    if not out_words:
+        raise W2VError("word map: no words given; use a questions-words section or a list of words")
+    return out_words, (groups if section else None), pairs
 
 
 def _lookup(kv, word: str) -> int | None:
