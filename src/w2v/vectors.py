@@ -362,7 +362,7 @@ class _Reader:
         """Read ``n`` binary records into a list of word bytes and an ``(n, d)`` float32 array."""
         nbytes = 4 * d
         out = np.empty((n, d), dtype="<f4")
-        dest = memoryview(out).cast("B")
+        dest = memoryview(out.reshape(-1).view(np.uint8))
         words: list[bytes] = []
         offsets = self.word_offsets
         for i in range(n):
