@@ -17,6 +17,7 @@ min_version("9.0")
 # Use the package next to this Snakefile (also when it is not installed).
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 import w2v.config as w2vconfig
+from w2v.errors import W2VError
 
 
 configfile: "config.yaml"
@@ -24,12 +25,17 @@ configfile: "config.yaml"
 
 # Merge the preset, re-apply the --config overrides over it, and check everything
 # (one line naming the key and the allowed values on a wrong setting).
-config = w2vconfig.resolve_config(
-    config,
-    overrides=workflow.config_settings.overwrite_config,
-    source="config.yaml",
-    schema=Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
-)
+try:
+    _resolved = w2vconfig.resolve_config(
+        config,
+        overrides=workflow.config_settings.overwrite_config,
+        source="config.yaml",
+        schema=Path(workflow.basedir) / "workflow/schemas/config.schema.yaml",
+    )
+except W2VError as exc:
+    sys.exit(f"w2v: error: {exc}")
+config.clear()
+config.update(_resolved)
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

@@ -13,6 +13,7 @@ rule evaluate:
         neighbours=f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/neighbours.csv",
         frequency=f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/frequency.csv",
     params:
+        model=lambda wc, input: str(Path(input.vectors).parent),
         restrict=config["evaluation"]["restrict_vocab"],
         probes=",".join(config["evaluation"]["probes"]),
     log:
@@ -20,7 +21,7 @@ rule evaluate:
     benchmark:
         f"{B}/{{dataset}}/evaluate/{{kind}}/{{variant}}/{{name}}/seed{{seed}}.tsv"
     shell:
-        "w2v evaluate {input.vectors} --out {output.evaluation} --analogies {input.analogies} "
+        "w2v evaluate {params.model} --out {output.evaluation} --analogies {input.analogies} "
         "--wordsim {input.wordsim} --simlex {input.simlex} --restrict-vocab {params.restrict} "
         "--probes {params.probes:q} --neighbours-out {output.neighbours} "
         "--frequency-out {output.frequency} > {log} 2>&1"
@@ -28,7 +29,7 @@ rule evaluate:
 
 def map_args(wc):
     spec = config["evaluation"]["maps"]["sets"][wc.mapset]
-    args = f"--method {wc.method}"
+    args = f"--method {wc.method} --title {shlex.quote(f'{wc.dataset}: {wc.mapset} ({wc.method})')}"
     if spec.get("section"):
         args += f" --section {shlex.quote(spec['section'])}"
     if spec.get("words"):
@@ -51,10 +52,11 @@ rule word_map:
         ),
     params:
         args=map_args,
+        model=lambda wc, input: str(Path(input.vectors).parent),
     wildcard_constraints:
         method="pca|tsne",
         mapset=r"[A-Za-z0-9_]+",
     log:
         f"{L}/figures/maps/{{dataset}}-{{mapset}}-{{method}}.log",
     shell:
-        "w2v plot map {input.vectors} --out {output} --analogies {input.analogies} {params.args} > {log} 2>&1"
+        "w2v plot map {params.model} --out {output} --analogies {input.analogies} {params.args} > {log} 2>&1"
