@@ -25,9 +25,9 @@ The default benchmark files are looked up by :func:`default_benchmark`.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -39,11 +39,20 @@ from w2v.io import open_text
 from w2v.vectors import KeyedVectors
 
 __all__ = [
-    "ANALOGIES_FILE", "WORDSIM_FILE", "SIMLEX_FILE", "DEFAULT_RANK_EDGES",
-    "default_benchmark", "read_analogies", "read_word_pairs",
-    "evaluate_analogies", "evaluate_word_pairs",
-    "FrequencyBuckets", "frequency_buckets", "evaluate_by_frequency",
-    "neighbours_table", "evaluate_all",
+    "ANALOGIES_FILE",
+    "DEFAULT_RANK_EDGES",
+    "SIMLEX_FILE",
+    "WORDSIM_FILE",
+    "FrequencyBuckets",
+    "default_benchmark",
+    "evaluate_all",
+    "evaluate_analogies",
+    "evaluate_by_frequency",
+    "evaluate_word_pairs",
+    "frequency_buckets",
+    "neighbours_table",
+    "read_analogies",
+    "read_word_pairs",
 ]
 
 ANALOGIES_FILE = "questions-words.txt"

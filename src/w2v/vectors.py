@@ -22,15 +22,16 @@ from __future__ import annotations
 import gzip
 import os
 import warnings
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import IO, Iterable, Sequence
+from typing import IO
 
 import numpy as np
 
 from w2v.errors import W2VError
 from w2v.io import atomic_open
 
-__all__ = ["KeyedVectors", "VECTORS_FILE", "VOCAB_FILE"]
+__all__ = ["VECTORS_FILE", "VOCAB_FILE", "KeyedVectors"]
 
 #: The vectors file inside a model directory (``w2v train --out DIR``).
 VECTORS_FILE = "vectors.bin"
@@ -209,7 +210,7 @@ class KeyedVectors:
 
     # ----------------------------------------------------------------- loading
     @classmethod
-    def load(cls, path: str | os.PathLike, **kwargs) -> "KeyedVectors":
+    def load(cls, path: str | os.PathLike, **kwargs) -> KeyedVectors:
         """Load a model directory (``DIR/vectors.bin``, counts from ``DIR/vocab.tsv``) or a vectors file.
 
         ``kwargs`` go to :meth:`load_word2vec_format`.
@@ -231,7 +232,7 @@ class KeyedVectors:
     @classmethod
     def load_word2vec_format(cls, path: str | os.PathLike, binary: bool | None = None,
                              limit: int | None = None, encoding: str = "utf8",
-                             unicode_errors: str = "strict", datatype=np.float32) -> "KeyedVectors":
+                             unicode_errors: str = "strict", datatype=np.float32) -> KeyedVectors:
         """Read a word2vec text or binary file (optionally gzip), streaming.
 
         ``binary=None`` detects the format from the first record. ``limit``
@@ -283,7 +284,7 @@ class KeyedVectors:
                     fh.write(w.encode("utf8") + b" " + v.tobytes() + b"\n")
             else:
                 for w, v in zip(self.index_to_key, self.vectors):
-                    fh.write(f"{w} {' '.join(map(str, v))}\n".encode("utf8"))
+                    fh.write(f"{w} {' '.join(map(str, v))}\n".encode())
 
 
 # ---------------------------------------------------------------------- reader
