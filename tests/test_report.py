@@ -260,12 +260,23 @@ def test_findings_three_levels_unpaired_and_ties(tmp_path):
                                  {"study": "negative", "factor": "negative", "level": level},
                                  {"negative": int(level)}, wps, acc, ws=0.5))
     text = report.findings(report.collect(runs, progress=False))
-    best = [s for s in text if "analogies" in s][0]
+    best = next(s for s in text if "analogies" in s)
     # different seeds -> unpaired: 37 - 31 = 6 points, sd = sqrt(var(.35,.39) + var(.30,.32)) = sqrt(.0008 + .0002)
     assert best == ("negative on 20newsgroups: negative=10 is the best negative on analogies (3CosAdd) "
                     "and beats negative=5 by 6.0 ± 3.2 points (37.0 ± 2.8 % vs 31.0 ± 1.4 %, 2 vs 2 seeds) "
                     "but trains 1.5× slower; negative=15 is the worst (20.0 %).")
     assert any(s.startswith("negative on 20newsgroups: negative=5 and negative=10 tie on WordSim-353") for s in text)
+
+
+def test_findings_flag_differences_within_noise(tmp_path):
+    runs = [_w2v_run(tmp_path, "imdb", f"{lvl}{seed}", seed, {"study": "dim", "factor": "dim", "level": lvl},
+                     {"dim": int(lvl)}, wps, acc)
+            for lvl, wps, accs in (("100", 2000.0, (0.30, 0.34)), ("300", 1000.0, (0.33, 0.29)))
+            for seed, acc in zip((1, 2), accs)]
+    # paired differences -0.03 and +0.05: mean 1.0 point, sd 5.7 points
+    assert report.findings(report.collect(runs, progress=False))[0] == (
+        "dim on imdb: dim=100 beats dim=300 on analogies (3CosAdd) by 1.0 ± 5.7 points (32.0 ± 2.8 % vs "
+        "31.0 ± 2.8 %, 2 paired seeds; within one sd, not a clear difference) and trains 2.0× faster.")
 
 
 def test_loss_labels_and_softmax_slice(tmp_path):

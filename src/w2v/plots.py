@@ -10,29 +10,29 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Iterable, Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from w2v.errors import W2VError  # noqa: E402
-from w2v.io import atomic_open  # noqa: E402
+from w2v.errors import W2VError
+from w2v.io import atomic_open
 
 __all__ = [
     "DPI",
-    "analogy_pairs",
-    "word_set",
     "PAIR_GROUPS",
-    "word_map",
+    "analogy_pairs",
     "factor_effects",
-    "speed_vs_quality",
     "loss_curves",
     "report_figures",
+    "speed_vs_quality",
+    "word_map",
+    "word_set",
 ]
 
 DPI = 150
@@ -222,13 +222,13 @@ def word_map(kv, words: Sequence[str], method: str = "pca", groups: Sequence[str
     for a, b in pairs or ():
         if a in where and b in where:
             ax.annotate("", xy=where[b], xytext=where[a], zorder=2,
-                        arrowprops=dict(arrowstyle="->", color="0.55", lw=0.8, shrinkA=4, shrinkB=4))
+                        arrowprops={"arrowstyle": "->", "color": "0.55", "lw": 0.8, "shrinkA": 4, "shrinkB": 4})
     labels = _spread_labels(coords)
     for (word, _, _), point, at in zip(keep, coords, labels):
         moved = np.any(np.abs(at - point) > 1e-9)
         ax.annotate(word, xy=point, xytext=at, fontsize=8, zorder=4,
                     textcoords="data", xycoords="data", ha="left", va="bottom",
-                    arrowprops=dict(arrowstyle="-", color="0.75", lw=0.5) if moved else None)
+                    arrowprops={"arrowstyle": "-", "color": "0.75", "lw": 0.5} if moved else None)
     if any(g is not None for g in group_names):
         ax.legend(loc="best")
     ax.set_xlabel(f"{method.upper()} dimension 1")
@@ -310,8 +310,8 @@ def factor_effects(df: pd.DataFrame, metric: str, out: str | os.PathLike) -> Pat
         agg = aggregate(part, [metric], keys=["dataset", "level"])
         for ds, rows in agg.groupby(agg["dataset"].fillna("(no dataset)"), sort=True):
             rows = rows[rows["level"].isin(levels) & (rows[f"{metric}_n"] > 0)]
-            rows = rows.sort_values("level", key=lambda s: s.map(lambda v: x[v]))
-            ax.errorbar([x[v] for v in rows["level"]], rows[f"{metric}_mean"] * scale,
+            rows = rows.assign(_x=[x[v] for v in rows["level"]]).sort_values("_x")
+            ax.errorbar(rows["_x"], rows[f"{metric}_mean"] * scale,
                         yerr=rows[f"{metric}_sd"].fillna(0.0) * scale, marker="o", capsize=3, label=str(ds))
         ax.set_xticks(range(len(levels)))
         ax.set_xticklabels([level_label(factor, lv) for lv in levels], rotation=20 if len(levels) > 4 else 0,
@@ -353,14 +353,17 @@ def speed_vs_quality(df: pd.DataFrame, out: str | os.PathLike) -> Path:
                             yerr=part[f"{metric}_sd"].fillna(0.0) * 100,
                             fmt=marker, color=colour, capsize=2, label=trainer, ms=6)
                 for _, r in part.iterrows():
-                    text = (f"{r['study']}: {level_label(r['factor'], r['level'])}" if r["study"] else
-                            str(r["trainer"]))
+                    if r["study"] in (None, "baseline") or r["trainer"] != "w2v":
+                        text = "baseline model" if r["study"] == "baseline" else str(r["trainer"])
+                    else:
+                        text = f"{r['study']}: {level_label(r['factor'], r['level'])}"
                     if r["dataset"]:
                         text += f" [{r['dataset']}]"
                     ax.annotate(text, (r["words_per_sec_mean"], r[f"{metric}_mean"] * 100),
                                 xytext=(4, 3), textcoords="offset points", fontsize=6)
             if len(rows):
                 ax.set_xscale("log")
+                ax.margins(x=0.2, y=0.1)
                 ax.legend(loc="best")
         ax.set_xlabel("training speed (words/s, log scale)")
         ax.set_ylabel(_metric_label(metric))
@@ -372,7 +375,7 @@ def speed_vs_quality(df: pd.DataFrame, out: str | os.PathLike) -> Path:
 
 def _loss_series(source) -> list[tuple[str, list[float]]]:
     if isinstance(source, pd.DataFrame):
-        from w2v.report import unique_models
+        from w2v.report import level_label, unique_models
 
         source = unique_models(source)
         out = []
@@ -382,8 +385,10 @@ def _loss_series(source) -> list[tuple[str, list[float]]]:
             raw = r["loss_per_epoch"]
             if not isinstance(raw, str) or not raw:
                 continue
-            label = (f"{r['study']}: {r['factor']}={r['level']} s{r['seed']}" if r.get("study")
-                     else str(Path(str(r.get("run", "run"))).name))
+            if r.get("study") and r.get("trainer") == "w2v":
+                label = f"{r['study']}: {level_label(r['factor'], r['level'])}, seed {r['seed']}"
+            else:
+                label = f"{r.get('trainer')} {Path(str(r.get('run', 'run'))).name}"
             out.append((label, [float(x) for x in json.loads(raw)]))
         return out
     out = []
