@@ -264,6 +264,11 @@ def test_cli_evaluate_writes_json_and_tables(tmp_path, kv, files, capsys):
     freq = pd.read_csv(tmp_path / "f.csv")
     assert set(freq.bucket) == {"1-1000", "1001-5000", "5001-20000", "20001+", "oov"}
     assert "analogy_add_total" in capsys.readouterr().err
+    # no probes: the neighbours table is just its header; 'none' skips every benchmark
+    assert main(["evaluate", str(tmp_path / "v.bin"), "--out", str(out), "--analogies", "none", "--wordsim",
+                 "none", "--simlex", "none", "--neighbours-out", str(tmp_path / "n.csv")]) == 0
+    assert (tmp_path / "n.csv").read_text() == "probe,rank,neighbour,cosine,in_vocab\n"
+    assert json.loads(out.read_text())["summary"] == {}
 
 
 def test_cli_query_commands(tmp_path, kv, capsys):

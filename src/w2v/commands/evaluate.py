@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 
 from w2v import evaluate
-from w2v.errors import W2VError
 from w2v.io import atomic_open, write_json
 from w2v.vectors import KeyedVectors
 
@@ -29,9 +28,7 @@ def _evaluate(args) -> None:
     result = evaluate.evaluate_all(kv, analogies, wordsim, simlex, restrict_vocab=restrict,
                                    probes=probes, topn=args.topn)
     result["vectors"] = args.path
-    if args.neighbours_out:
-        if not probes:
-            raise W2VError("--neighbours-out: give the probe words with --probes w1,w2,...")
+    if args.neighbours_out:  # just the header when no probes are given
         with atomic_open(args.neighbours_out, "w") as fh:
             evaluate.neighbours_table(kv, probes, topn=args.topn).to_csv(fh, index=False)
     if args.frequency_out:
@@ -73,7 +70,7 @@ def register(subparsers) -> None:
                         "(default 30000; 0 = all); also applies to the rare-word table")
     p.add_argument("--probes", metavar="W1,W2,...", help="words whose nearest neighbours are reported")
     p.add_argument("--topn", type=int, default=10, help="neighbours per probe (default 10)")
-    p.add_argument("--neighbours-out", metavar="CSV", help="neighbours table: probe,rank,neighbour,cosine,in_vocab")
+    p.add_argument("--neighbours-out", metavar="CSV", help="neighbours table of the probes: probe,rank,neighbour,cosine,in_vocab")
     p.add_argument("--frequency-out", metavar="CSV",
                    help="metrics by frequency bucket of the rarest word (ranks 1-1000, 1001-5000, "
                         "5001-20000, 20001+)")
