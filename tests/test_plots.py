@@ -166,3 +166,12 @@ def test_cli_figures_and_plot_map(summary, tmp_path, questions, capsys):
     assert "needs the questions-words file (--analogies FILE)" in capsys.readouterr().err
     assert main(["plot", "map", str(vec), "--out", str(out)]) == 2
     assert "no words given" in capsys.readouterr().err
+
+
+def test_report_figures_without_any_metric(tmp_path):
+    empty = tmp_path / "run"
+    empty.mkdir()
+    df = report.collect([empty], progress=False)
+    paths = plots.report_figures(df, tmp_path / "figs")
+    assert [p.name for p in paths] == ["speed_vs_quality.png", "loss_curves.png"]
+    assert png_size(paths[0]) == (1050, 675) and png_size(paths[1]) == (1125, 750)
