@@ -7,6 +7,7 @@ inches times the DPI (no tight bounding box, so sizes are predictable).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -36,8 +37,16 @@ __all__ = [
 ]
 
 DPI = 150
-plt.rcParams.update({"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10,
-                     "legend.fontsize": 8, "figure.dpi": DPI})
+_STYLE = {"font.size": 10, "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 8, "figure.dpi": DPI}
+
+
+def _styled(func):
+    """Draw inside the report's font sizes without changing matplotlib's global settings."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with plt.rc_context(_STYLE):
+            return func(*args, **kwargs)
+    return wrapper
 
 
 def _save(fig, out: str | os.PathLike) -> Path:
@@ -176,6 +185,7 @@ def _spread_labels(xy: np.ndarray, steps: int = 200) -> np.ndarray:
     return pos * span + xy.min(axis=0)
 
 
+@_styled
 def word_map(kv, words: Sequence[str], method: str = "pca", groups: Sequence[str] | None = None,
              pairs: Sequence[tuple[str, str]] | None = None, out: str | os.PathLike = "word_map.png",
              seed: int = 0, title: str | None = None) -> list[str]:
@@ -287,6 +297,7 @@ def _scale(metric: str) -> float:
     return 100.0 if kinds.get(metric) == "accuracy" or metric.startswith("cls") else 1.0
 
 
+@_styled
 def factor_effects(df: pd.DataFrame, metric: str, out: str | os.PathLike) -> Path:
     """Per study, ``metric`` against the factor's levels: mean over seeds with sd
     error bars, one line per dataset, one panel per (study, factor); the shared
@@ -326,6 +337,7 @@ def factor_effects(df: pd.DataFrame, metric: str, out: str | os.PathLike) -> Pat
     return _save(fig, out)
 
 
+@_styled
 def speed_vs_quality(df: pd.DataFrame, out: str | os.PathLike) -> Path:
     """Training speed (words/s, log scale) against analogy accuracy and, when
     present, best classification accuracy; gensim runs drawn as red squares."""
@@ -406,6 +418,7 @@ def _loss_series(source) -> list[tuple[str, list[float]]]:
     return out
 
 
+@_styled
 def loss_curves(source: pd.DataFrame | Iterable[str | os.PathLike], out: str | os.PathLike) -> Path:
     """Training loss per epoch, one line per model, from a summary DataFrame
     (``loss_per_epoch`` column) or from run directories (their train.json).
