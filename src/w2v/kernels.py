@@ -1,0 +1,485 @@
+"""Numba training kernels: one window walk, pluggable output layers and optimisers.
+
+Layout (after fastText's ``Loss`` classes, flattened for Numba):
+
+- :func:`train_chunk` walks a slice of the encoded corpus: it subsamples each
+  segment (a document, or a piece of a long one), draws the dynamic window of
+  each centre word and forms the training examples of the architecture:
+  skip-gram (input = one context word, target = the centre word) or CBOW
+  (input = mean or sum of the context words, target = the centre word).
+- :func:`output_step` is the one entry point of the output layers: given the
+  hidden vector ``h`` and the target word it computes the loss, accumulates
+  ``-dL/dh`` into ``neu1e`` and updates the output rows it touched. Loss kinds:
+  full softmax, hierarchical softmax, negative sampling, NCE, sampled softmax.
+- :func:`update_row` applies one optimiser step to one row (SGD, lazy Adam with
+  per-row step counts, AdaGrad); every parameter update goes through it.
+
+All kernels are ``nogil`` so Python threads run them in parallel (Hogwild:
+threads share the weight matrices without locks, as word2vec.c and gensim do).
+The random numbers come from a per-chunk xorshift64* generator seeded from
+(seed, epoch, chunk), so a run with one worker is bit-for-bit reproducible.
+The exact objective and gradients are derived in ``docs/theory.md``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+# Architectures
+SG = 0
+CBOW = 1
+MODELS = {"sg": SG, "cbow": CBOW}
+# Output layers
+SOFTMAX = 0
+HS = 1
+NS = 2
+NCE = 3
+SAMPLED = 4
+LOSSES = {"softmax": SOFTMAX, "hs": HS, "ns": NS, "nce": NCE, "sampled": SAMPLED}
+# Optimisers
+SGD = 0
+ADAM = 1
+ADAGRAD = 2
+OPTIMIZERS = {"sgd": SGD, "adam": ADAM, "adagrad": ADAGRAD}
+
+# Integer parameters (iparams) and float parameters (fparams) of train_chunk.
+I_MODEL, I_LOSS, I_NEG, I_WINDOW, I_OPT, I_CBOW_MEAN, I_SHARED_NEG = range(7)
+N_IPARAMS = 7
+F_LR, F_BETA1, F_BETA2, F_EPS = range(4)
+N_FPARAMS = 4
+
+_MAX_EXP = 30.0  # clamp for exp() in the sigmoid / softplus (exact within float32)
+
+_fast = dict(nogil=True, fastmath=True, cache=True, inline="always")
+
+
+# --------------------------------------------------------------------------- random numbers
+@njit(**_fast)
+def _next(state):
+    """xorshift64*: advance ``state[0]`` and return 64 random bits."""
+    x = state[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    state[0] = x
+    return x * np.uint64(2685821657736338717)
+
+
+@njit(**_fast)
+def _uniform(state):
+    """A float in [0, 1) with 24 bits of resolution."""
+    return np.float32(_next(state) >> np.uint64(40)) * np.float32(5.9604645e-08)
+
+
+@njit(**_fast)
+def _below(state, n):
+    """A uniform integer in [0, n) (multiply-shift on the high 32 bits)."""
+    return np.int64(((_next(state) >> np.uint64(32)) * np.uint64(n)) >> np.uint64(32))
+
+
+@njit(**_fast)
+def draw_noise(state, alias_prob, alias_idx):
+    """One draw from the noise distribution through the alias table."""
+    i = _below(state, alias_prob.shape[0])
+    if _uniform(state) < alias_prob[i]:
+        return i
+    return np.int64(alias_idx[i])
+
+
+@njit(nogil=True, cache=True)
+def seed_state(seed, epoch, chunk):
+    """A non-zero generator state from (seed, epoch, chunk), via splitmix64."""
+    z = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(epoch) * np.uint64(0xBF58476D1CE4E5B9) \
+        + np.uint64(chunk) * np.uint64(0x94D049BB133111EB) + np.uint64(0x2545F4914F6CDD1D)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    if z == 0:
+        z = np.uint64(0x9E3779B97F4A7C15)
+    state = np.empty(1, dtype=np.uint64)
+    state[0] = z
+    return state
+
+
+# --------------------------------------------------------------------------- scalar helpers
+# Tables of σ(x) and -log σ(x) on [-_TAB_MAX, _TAB_MAX], read with linear interpolation
+# (absolute error < 1e-6, several times cheaper than exp + log1p); exact formulas outside.
+_TAB_MAX = 8.0
+_TAB_N = 4096
+_TAB_X = np.linspace(-_TAB_MAX, _TAB_MAX, _TAB_N + 1)
+_SIG_TAB = (1.0 / (1.0 + np.exp(-_TAB_X))).astype(np.float32)
+_NLS_TAB = np.log1p(np.exp(-_TAB_X)).astype(np.float32)
+_TAB_SCALE = _TAB_N / (2.0 * _TAB_MAX)
+
+
+@njit(**_fast)
+def _sigmoid_softplus(x):
+    """Return (σ(x), -log σ(x)) for a logit ``x``."""
+    if -_TAB_MAX < x < _TAB_MAX:
+        u = (x + _TAB_MAX) * _TAB_SCALE
+        i = int(u)
+        t = u - i
+        s = _SIG_TAB[i] + t * (_SIG_TAB[i + 1] - _SIG_TAB[i])
+        sp = _NLS_TAB[i] + t * (_NLS_TAB[i + 1] - _NLS_TAB[i])
+        return s, sp
+    if x >= 0:
+        e = math.exp(-min(x, _MAX_EXP))
+        return 1.0 / (1.0 + e), math.log1p(e)
+    e = math.exp(max(x, -_MAX_EXP))
+    return e / (1.0 + e), -x + math.log1p(e)
+
+
+@njit(**_fast)
+def _dot(h, w, r):
+    """``h · w[r]`` without creating a row view (views cost reference counting in a hot loop)."""
+    s = np.float32(0.0)
+    for k in range(h.shape[0]):
+        s += h[k] * w[r, k]
+    return s
+
+
+# --------------------------------------------------------------------------- optimisers
+@njit(**_fast)
+def update_row(w, r, g, x, scale, opt, lr, m, v, t, fparams):
+    """Ascend along ``g * x`` on row ``r`` of ``w`` (i.e. the gradient of the loss is ``-g*x``).
+
+    ``scale`` multiplies ``g`` (used for the CBOW input rows). SGD:
+    ``w[r] += lr*g*x``. Adam and AdaGrad keep their moments in the rows ``m[r]``,
+    ``v[r]`` and a per-row step count ``t[r]``, and only touch the rows a step
+    updates (lazy / sparse updates).
+    """
+    d = x.shape[0]
+    if opt == SGD:
+        a = np.float32(lr * g * scale)
+        for k in range(d):
+            w[r, k] += a * x[k]
+    elif opt == ADAM:
+        b1 = fparams[F_BETA1]
+        b2 = fparams[F_BETA2]
+        eps = fparams[F_EPS]
+        t[r] += 1
+        step = t[r]
+        c1 = 1.0 - b1 ** step
+        c2 = 1.0 - b2 ** step
+        lr_t = np.float32(lr * math.sqrt(c2) / c1)
+        gs = np.float32(g * scale)
+        for k in range(d):
+            grad = -gs * x[k]
+            m[r, k] = b1 * m[r, k] + (1.0 - b1) * grad
+            v[r, k] = b2 * v[r, k] + (1.0 - b2) * grad * grad
+            w[r, k] -= lr_t * m[r, k] / (math.sqrt(v[r, k]) + eps)
+    else:  # ADAGRAD
+        eps = fparams[F_EPS]
+        gs = np.float32(g * scale)
+        for k in range(d):
+            grad = -gs * x[k]
+            v[r, k] += grad * grad
+            w[r, k] -= np.float32(lr) * grad / (math.sqrt(v[r, k]) + eps)
+
+
+@njit(**_fast)
+def _out_update(wo, r, g, h, neu1e, opt, lr, mo, vo, to, fparams):
+    """The common two-line core of every output layer: backprop into ``h``, then update row ``r``."""
+    for k in range(h.shape[0]):
+        neu1e[k] += g * wo[r, k]
+    update_row(wo, r, g, h, 1.0, opt, lr, mo, vo, to, fparams)
+
+
+# --------------------------------------------------------------------------- output layers
+@njit(**_fast)
+def output_step(loss_kind, h, target, wo, neu1e, K, state,
+                alias_prob, alias_idx, log_q, points, codes, lengths,
+                opt, lr, mo, vo, to, fparams, cand, logits):
+    """One training example through the output layer; returns its loss.
+
+    ``neu1e`` receives ``-dL/dh`` (to be added to the input rows by the caller);
+    the output rows are updated in place through :func:`update_row`.
+    """
+    loss = 0.0
+    if loss_kind == NS or loss_kind == NCE:
+        # Binary logistic losses on the target (label 1) and K noise words (label 0).
+        # NCE shifts every logit by -log(K q(w)) (TensorFlow's nce_loss).
+        for j in range(K + 1):
+            if j == 0:
+                w = target
+                label = 1.0
+            else:
+                w = draw_noise(state, alias_prob, alias_idx)
+                if w == target:
+                    continue
+                label = 0.0
+            f = _dot(h, wo, w)
+            if loss_kind == NCE:
+                f -= log_q[w] + math.log(K)
+            if label > 0.5:
+                s, sp = _sigmoid_softplus(f)
+                loss += sp
+            else:
+                s, sp = _sigmoid_softplus(-f)
+                loss += sp
+                s = 1.0 - s
+            _out_update(wo, w, np.float32(label - s), h, neu1e, opt, lr, mo, vo, to, fparams)
+    elif loss_kind == HS:
+        # Binary decisions along the Huffman path: P(code=0 at node n) = σ(h·wo[n]).
+        for d in range(lengths[target]):
+            n = points[target, d]
+            f = _dot(h, wo, n)
+            sign = 1.0 - 2.0 * codes[target, d]
+            s, sp = _sigmoid_softplus(sign * f)
+            loss += sp
+            # d(-log σ(sign f))/df = -sign (1 - σ(sign f)); ascent coefficient = sign (1 - s)
+            _out_update(wo, n, np.float32(sign * (1.0 - s)), h, neu1e, opt, lr, mo, vo, to, fparams)
+    elif loss_kind == SAMPLED:
+        # Softmax over {target} ∪ K noise words, logits corrected by -log q(w);
+        # accidental hits (noise == target) are removed, as in TensorFlow.
+        n = 0
+        cand[0] = target
+        logits[0] = _dot(h, wo, target) - log_q[target]
+        n = 1
+        for j in range(K):
+            w = draw_noise(state, alias_prob, alias_idx)
+            if w == target:
+                continue
+            cand[n] = w
+            logits[n] = _dot(h, wo, w) - log_q[w]
+            n += 1
+        mx = logits[0]
+        for j in range(1, n):
+            if logits[j] > mx:
+                mx = logits[j]
+        z = 0.0
+        for j in range(n):
+            logits[j] = math.exp(logits[j] - mx)
+            z += logits[j]
+        loss = -math.log(logits[0] / z)
+        for j in range(n):
+            p = logits[j] / z
+            g = (1.0 if j == 0 else 0.0) - p
+            _out_update(wo, cand[j], np.float32(g), h, neu1e, opt, lr, mo, vo, to, fparams)
+    else:  # SOFTMAX over the whole vocabulary: O(V d) per example
+        V = wo.shape[0]
+        mx = -1e30
+        for j in range(V):
+            logits[j] = _dot(h, wo, j)
+            if logits[j] > mx:
+                mx = logits[j]
+        z = 0.0
+        for j in range(V):
+            logits[j] = math.exp(logits[j] - mx)
+            z += logits[j]
+        loss = -math.log(logits[target] / z)
+        for j in range(V):
+            p = logits[j] / z
+            g = (1.0 if j == target else 0.0) - p
+            _out_update(wo, j, np.float32(g), h, neu1e, opt, lr, mo, vo, to, fparams)
+    return loss
+
+
+# --------------------------------------------------------------------------- skip-gram, shared negatives
+@njit(**_fast)
+def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
+                  opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, g, delta, h):
+    """Skip-gram + negative sampling for one centre word with K negatives shared by its window.
+
+    The (n contexts) × (1 + K targets) block of logits is formed first, then
+    every input and output row is updated once (Ji et al. 2016, "HogBatch").
+    Returns (loss, number of (centre, context) pairs).
+    """
+    centre = sent[i]
+    n = 0
+    for j in range(lo, hi):
+        if j != i:
+            ctx[n] = sent[j]
+            n += 1
+    if n == 0:
+        return 0.0, 0
+    tgt[0] = centre
+    nt = 1
+    for j in range(K):
+        w = draw_noise(state, alias_prob, alias_idx)
+        if w != centre:
+            tgt[nt] = w
+            nt += 1
+    loss = 0.0
+    d = wi.shape[1]
+    for a in range(n):
+        ca = ctx[a]
+        for b in range(nt):
+            tb = tgt[b]
+            f = np.float32(0.0)
+            for k in range(d):
+                f += wi[ca, k] * wo[tb, k]
+            if b == 0:
+                s, sp = _sigmoid_softplus(f)
+                g[a, b] = np.float32(1.0 - s)
+            else:
+                s, sp = _sigmoid_softplus(-f)
+                g[a, b] = np.float32(-(1.0 - s))
+            loss += sp
+    # input deltas with the old output rows
+    for a in range(n):
+        for k in range(d):
+            delta[a, k] = 0.0
+        for b in range(nt):
+            gab = g[a, b]
+            tb = tgt[b]
+            for k in range(d):
+                delta[a, k] += gab * wo[tb, k]
+    # output rows with the old input rows, then the input rows
+    for b in range(nt):
+        tb = tgt[b]
+        for a in range(n):
+            for k in range(d):
+                h[k] = wi[ctx[a], k]
+            update_row(wo, tb, g[a, b], h, 1.0, opt, lr, mo, vo, to, fparams)
+    for a in range(n):
+        for k in range(d):
+            h[k] = delta[a, k]
+        update_row(wi, ctx[a], 1.0, h, 1.0, opt, lr, mi, vi, ti, fparams)
+    return loss, n
+
+
+# --------------------------------------------------------------------------- the window walk
+@njit(nogil=True, fastmath=True, cache=True)
+def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
+                alias_prob, alias_idx, log_q, points, codes, lengths,
+                mi, vi, ti, mo, vo, to, iparams, fparams, state):
+    """Train on segments ``s0 .. s1-1`` of the encoded corpus (one shared window walk).
+
+    ``seg_bounds[s] .. seg_bounds[s+1]`` are the token positions of segment ``s``
+    in ``ids``; windows never cross a segment boundary. Each segment is first
+    subsampled (word ``w`` kept with probability ``keep[w]``), then for every
+    kept centre word an effective window ``b`` is drawn uniformly in
+    ``1 .. window`` (word2vec.c's dynamic window).
+
+    Returns ``(loss_sum, n_examples, n_words, n_kept)``: the summed loss over the
+    training examples (a skip-gram (centre, context) pair, or a CBOW centre
+    word), their number, the raw tokens walked and the tokens kept.
+    """
+    model = iparams[I_MODEL]
+    loss_kind = iparams[I_LOSS]
+    K = iparams[I_NEG]
+    window = iparams[I_WINDOW]
+    opt = iparams[I_OPT]
+    cbow_mean = iparams[I_CBOW_MEAN] != 0
+    shared = iparams[I_SHARED_NEG] != 0
+    lr = fparams[F_LR]
+    d = wi.shape[1]
+
+    maxlen = 0
+    for s in range(s0, s1):
+        ln = seg_bounds[s + 1] - seg_bounds[s]
+        if ln > maxlen:
+            maxlen = ln
+    sent = np.empty(maxlen, dtype=np.int32)
+    h = np.empty(d, dtype=np.float32)
+    neu1e = np.empty(d, dtype=np.float32)
+    ncand = K + 1
+    if loss_kind == SOFTMAX:
+        ncand = wo.shape[0]
+    cand = np.empty(ncand, dtype=np.int64)
+    logits = np.empty(ncand, dtype=np.float64)
+    ctx = np.empty(2 * window, dtype=np.int64)
+    tgt = np.empty(K + 1, dtype=np.int64)
+    gbuf = np.empty((2 * window, K + 1), dtype=np.float32)
+    delta = np.empty((2 * window, d), dtype=np.float32)
+
+    loss_sum = 0.0
+    n_examples = 0
+    n_words = 0
+    n_kept = 0
+    for s in range(s0, s1):
+        # subsample the segment into sent[:n]
+        n = 0
+        for p in range(seg_bounds[s], seg_bounds[s + 1]):
+            w = ids[p]
+            kp = keep[w]
+            if kp >= 1.0 or _uniform(state) < kp:
+                sent[n] = w
+                n += 1
+        n_words += seg_bounds[s + 1] - seg_bounds[s]
+        n_kept += n
+        for i in range(n):
+            b = 1 + _below(state, window)  # effective window in 1..window
+            lo = max(0, i - b)
+            hi = min(n, i + b + 1)
+            if model == SG:
+                if shared and loss_kind == NS:
+                    l, c = _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
+                                         opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, gbuf, delta, h)
+                    loss_sum += l
+                    n_examples += c
+                    continue
+                for j in range(lo, hi):
+                    if j == i:
+                        continue
+                    c = sent[j]
+                    for k in range(d):
+                        h[k] = wi[c, k]
+                        neu1e[k] = 0.0
+                    loss_sum += output_step(loss_kind, h, sent[i], wo, neu1e, K, state,
+                                            alias_prob, alias_idx, log_q, points, codes, lengths,
+                                            opt, lr, mo, vo, to, fparams, cand, logits)
+                    update_row(wi, c, 1.0, neu1e, 1.0, opt, lr, mi, vi, ti, fparams)
+                    n_examples += 1
+            else:  # CBOW
+                cw = hi - lo - 1
+                if cw <= 0:
+                    continue
+                for k in range(d):
+                    h[k] = 0.0
+                    neu1e[k] = 0.0
+                for j in range(lo, hi):
+                    if j != i:
+                        c = sent[j]
+                        for k in range(d):
+                            h[k] += wi[c, k]
+                if cbow_mean:
+                    inv = np.float32(1.0 / cw)
+                    for k in range(d):
+                        h[k] *= inv
+                loss_sum += output_step(loss_kind, h, sent[i], wo, neu1e, K, state,
+                                        alias_prob, alias_idx, log_q, points, codes, lengths,
+                                        opt, lr, mo, vo, to, fparams, cand, logits)
+                # word2vec.c adds the full neu1e to every context row, also for the mean
+                # (see docs/theory.md: an input learning rate scaled by cw).
+                for j in range(lo, hi):
+                    if j != i:
+                        update_row(wi, sent[j], 1.0, neu1e, 1.0, opt, lr, mi, vi, ti, fparams)
+                n_examples += 1
+    return loss_sum, n_examples, n_words, n_kept
+
+
+# --------------------------------------------------------------------------- single-example entry for tests
+@njit(cache=True)
+def example_step(loss_kind, h, target, wo, K, seed, alias_prob, alias_idx, log_q,
+                 points, codes, lengths, lr):
+    """Run one example through :func:`output_step` with SGD; return (loss, -dL/dh).
+
+    With ``lr = 0`` nothing is updated, so the same ``seed`` gives the same noise
+    words: the tests use this to compare the updates with finite differences.
+    """
+    state = seed_state(seed, 0, 0)
+    neu1e = np.zeros(h.shape[0], dtype=np.float32)
+    ncand = max(K + 1, wo.shape[0])
+    cand = np.empty(ncand, dtype=np.int64)
+    logits = np.empty(ncand, dtype=np.float64)
+    dummy2 = np.zeros((1, 1), dtype=np.float32)
+    dummy1 = np.zeros(1, dtype=np.int64)
+    fparams = np.zeros(N_FPARAMS, dtype=np.float32)
+    loss = output_step(loss_kind, h, target, wo, neu1e, K, state, alias_prob, alias_idx, log_q,
+                       points, codes, lengths, SGD, lr, dummy2, dummy2, dummy1, fparams, cand, logits)
+    return loss, neu1e
+
+
+@njit(cache=True)
+def sample_noise(alias_prob, alias_idx, n, seed):
+    """``n`` draws from the alias table (for testing the sampler against its distribution)."""
+    state = seed_state(seed, 0, 0)
+    out = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        out[i] = draw_noise(state, alias_prob, alias_idx)
+    return out

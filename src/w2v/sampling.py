@@ -1,0 +1,159 @@
+"""Tables the training kernels sample from: subsampling, noise, Huffman tree.
+
+Everything here is computed once per training run from the vocabulary counts
+(numpy / Numba, never per token in Python).
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+from numba import njit
+
+__all__ = [
+    "keep_probabilities",
+    "noise_distribution",
+    "alias_table",
+    "huffman_tree",
+    "SUBSAMPLE_FORMULAS",
+]
+
+SUBSAMPLE_FORMULAS = ("word2vec", "paper")
+
+
+def keep_probabilities(counts: np.ndarray, sample: float, formula: str = "word2vec") -> np.ndarray:
+    """Probability of keeping each occurrence of a word when subsampling frequent words.
+
+    With ``f = count / total`` (the relative frequency among in-vocabulary tokens)
+    and threshold ``t = sample``:
+
+    - ``"word2vec"`` (word2vec.c, gensim): ``keep = (sqrt(f / t) + 1) * t / f``
+    - ``"paper"`` (Mikolov et al. 2013b): ``keep = sqrt(t / f)``
+
+    both clipped to at most 1. ``sample = 0`` turns subsampling off (all ones).
+    Worked numbers (t = 1e-5): f = 0.05 -> 0.01434, f = 1e-4 -> 0.4162.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if sample < 0:
+        raise ValueError("sample must be >= 0")
+    if formula not in SUBSAMPLE_FORMULAS:
+        raise ValueError(f"subsample formula must be one of {SUBSAMPLE_FORMULAS}, not {formula!r}")
+    if sample == 0 or counts.size == 0:
+        return np.ones(counts.shape, dtype=np.float32)
+    f = counts / counts.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if formula == "word2vec":
+            keep = (np.sqrt(f / sample) + 1.0) * sample / f
+        else:
+            keep = np.sqrt(sample / f)
+    keep = np.where(f > 0, keep, 1.0)
+    return np.minimum(keep, 1.0).astype(np.float32)
+
+
+def noise_distribution(counts: np.ndarray, exponent: float = 0.75) -> np.ndarray:
+    """The negative-sampling noise distribution: ``q(w) ∝ count(w) ** exponent`` (float64, sums to 1)."""
+    weights = np.asarray(counts, dtype=np.float64) ** exponent
+    total = weights.sum()
+    if not total > 0:
+        raise ValueError("noise distribution needs at least one word with a positive count")
+    return weights / total
+
+
+@njit(cache=True)
+def _vose(p):
+    n = p.shape[0]
+    prob = np.zeros(n, dtype=np.float32)
+    alias = np.arange(n).astype(np.int32)
+    scaled = p * n
+    small = np.empty(n, dtype=np.int64)
+    large = np.empty(n, dtype=np.int64)
+    ns = 0
+    nl = 0
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        s = small[ns]
+        nl -= 1
+        g = large[nl]
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = (scaled[g] + scaled[s]) - 1.0
+        if scaled[g] < 1.0:
+            small[ns] = g
+            ns += 1
+        else:
+            large[nl] = g
+            nl += 1
+    for i in range(nl):
+        prob[large[i]] = 1.0
+    for i in range(ns):  # only rounding leftovers
+        prob[small[i]] = 1.0
+    return prob, alias
+
+
+def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker/Vose alias table for O(1) sampling from the discrete distribution ``p``.
+
+    Draw: ``i = uniform int in [0, n)``; return ``i`` if ``u < prob[i]`` else ``alias[i]``.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    return _vose(p / p.sum())
+
+
+def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Huffman tree over the vocabulary for hierarchical softmax (as word2vec.c builds it).
+
+    Returns ``(points, codes, lengths)``: for word ``w`` the path from the root
+    has ``lengths[w]`` inner nodes ``points[w, :lengths[w]]`` (indices in
+    ``0 .. V-2``, rows of the output matrix) and binary ``codes[w, :lengths[w]]``
+    (the branch taken at each node). Frequent words get short codes. Ties are
+    broken by word index, so the tree is deterministic.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    v = counts.shape[0]
+    if v < 2:
+        raise ValueError("hierarchical softmax needs a vocabulary of at least 2 words")
+    heap = [(int(c), i) for i, c in enumerate(counts)]
+    heapq.heapify(heap)
+    parent = np.zeros(2 * v - 1, dtype=np.int64)
+    binary = np.zeros(2 * v - 1, dtype=np.int8)
+    next_id = v
+    while len(heap) > 1:
+        c1, n1 = heapq.heappop(heap)
+        c2, n2 = heapq.heappop(heap)
+        parent[n1] = next_id
+        parent[n2] = next_id
+        binary[n2] = 1
+        heapq.heappush(heap, (c1 + c2, next_id))
+        next_id += 1
+    root = 2 * v - 2
+    lengths = np.zeros(v, dtype=np.int32)
+    paths: list[list[int]] = []
+    codes_l: list[list[int]] = []
+    for w in range(v):
+        pts, cds = [], []
+        node = w
+        while node != root:
+            cds.append(int(binary[node]))
+            node = int(parent[node])
+            pts.append(node - v)  # inner node index in 0 .. v-2
+        pts.reverse()
+        cds.reverse()
+        paths.append(pts)
+        codes_l.append(cds)
+        lengths[w] = len(pts)
+    depth = int(lengths.max())
+    points = np.zeros((v, depth), dtype=np.int32)
+    codes = np.zeros((v, depth), dtype=np.int8)
+    for w in range(v):
+        n = lengths[w]
+        points[w, :n] = paths[w]
+        codes[w, :n] = codes_l[w]
+    return points, codes, lengths

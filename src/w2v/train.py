@@ -1,0 +1,454 @@
+"""Training: configuration, data preparation for the kernels, threads, the model.
+
+``train(source, config)`` turns an encoded corpus (or a tokenised text file)
+into a :class:`Model`. The per-token work happens in :mod:`w2v.kernels`;
+this module only prepares contiguous arrays, hands chunks of ~10k words to
+``workers`` Python threads running the ``nogil`` kernel, decays the learning
+rate, tracks the loss, draws the progress bar and checks for divergence.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from w2v import __version__, kernels
+from w2v.errors import W2VError
+from w2v.io import atomic_path, open_text, read_json, write_json
+from w2v.sampling import (SUBSAMPLE_FORMULAS, alias_table, huffman_tree, keep_probabilities,
+                          noise_distribution)
+
+__all__ = ["TrainConfig", "Model", "train", "train_file", "load_model"]
+
+MAX_SEGMENT = 10_000  # longer documents are cut into pieces of this many tokens (as gensim)
+
+DEFAULT_LR = {("sgd", "sg"): 0.025, ("sgd", "cbow"): 0.05, ("adam", "sg"): 0.002,
+              ("adam", "cbow"): 0.002, ("adagrad", "sg"): 0.1, ("adagrad", "cbow"): 0.1}
+
+
+@dataclass
+class TrainConfig:
+    """Every setting of a training run (the defaults are word2vec.c's where it has one)."""
+
+    model: str = "sg"                 # sg | cbow
+    loss: str = "ns"                  # softmax | hs | ns | nce | sampled
+    negative: int = 5                 # K noise words per example (ns, nce, sampled)
+    dim: int = 100
+    window: int = 5                   # maximum window; the effective one is drawn in 1..window
+    sample: float = 1e-3              # subsampling threshold t; 0 = off
+    epochs: int = 5
+    min_count: int = 5
+    max_vocab: int | None = None      # keep only the most frequent words
+    max_docs: int | None = None       # train on the first N documents only (corpus slice)
+    workers: int = 2
+    seed: int = 1
+    optimizer: str = "sgd"            # sgd (linear decay) | adam | adagrad
+    lr: float | None = None           # None: 0.025 sg / 0.05 cbow (sgd), 0.002 (adam), 0.1 (adagrad)
+    min_lr_ratio: float = 1e-4        # sgd decays linearly to lr * min_lr_ratio
+    ns_exponent: float = 0.75         # noise distribution q(w) ∝ count^ns_exponent
+    cbow_mean: bool = True            # CBOW input: mean (True) or sum of the context vectors
+    subsample: str = "word2vec"       # word2vec: keep=(sqrt(f/t)+1)t/f; paper: keep=sqrt(t/f)
+    shared_negatives: bool = False    # sg+ns: share the K noise words across a centre's window
+    beta1: float = 0.9                # Adam
+    beta2: float = 0.999              # Adam
+    eps: float = 1e-8                 # Adam / AdaGrad
+    chunk_words: int = 10_000         # words per kernel call (lr is updated between calls)
+
+    def __post_init__(self):
+        self.validate()
+
+    def validate(self) -> None:
+        def bad(name, value, allowed):
+            raise W2VError(f"training setting {name} = {value!r} is not valid; allowed: {allowed}")
+
+        if self.model not in kernels.MODELS:
+            bad("model", self.model, sorted(kernels.MODELS))
+        if self.loss not in kernels.LOSSES:
+            bad("loss", self.loss, sorted(kernels.LOSSES))
+        if self.optimizer not in kernels.OPTIMIZERS:
+            bad("optimizer", self.optimizer, sorted(kernels.OPTIMIZERS))
+        if self.subsample not in SUBSAMPLE_FORMULAS:
+            bad("subsample", self.subsample, list(SUBSAMPLE_FORMULAS))
+        for name in ("dim", "window", "epochs", "workers", "min_count", "chunk_words"):
+            if int(getattr(self, name)) < 1:
+                bad(name, getattr(self, name), "an integer >= 1")
+        if self.loss in ("ns", "nce", "sampled") and self.negative < 1:
+            bad("negative", self.negative, "an integer >= 1 for ns, nce and sampled")
+        if self.sample < 0:
+            bad("sample", self.sample, "a number >= 0 (0 = off)")
+        if self.lr is not None and not self.lr > 0:
+            bad("lr", self.lr, "a number > 0")
+        for name in ("max_vocab", "max_docs"):
+            v = getattr(self, name)
+            if v is not None and int(v) < 1:
+                bad(name, v, "an integer >= 1 or null")
+
+    @property
+    def learning_rate(self) -> float:
+        return self.lr if self.lr is not None else DEFAULT_LR[(self.optimizer, self.model)]
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["lr"] = self.learning_rate
+        d["min_lr"] = self.learning_rate * self.min_lr_ratio if self.optimizer == "sgd" else self.learning_rate
+        return d
+
+
+@dataclass
+class Model:
+    """A trained model: both matrices, the vocabulary, the settings and the training log."""
+
+    vocab: "object"                   # w2v.vocab.Vocabulary
+    wi: np.ndarray                    # input vectors (the word vectors), float32 (V, dim)
+    wo: np.ndarray                    # output vectors (or Huffman inner nodes for hs), float32 (V, dim)
+    config: TrainConfig
+    info: dict = field(default_factory=dict)
+
+    def keyed_vectors(self):
+        """The input vectors as :class:`w2v.vectors.KeyedVectors`."""
+        from w2v.vectors import KeyedVectors
+
+        return KeyedVectors(list(self.vocab.words), self.wi, counts=np.asarray(self.vocab.counts))
+
+    def save(self, out_dir: str | os.PathLike, tags: dict | None = None) -> Path:
+        """Write ``vectors.bin``, ``model.npz``, ``vocab.tsv`` and (last) ``train.json``."""
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        self.keyed_vectors().save_word2vec_format(out / "vectors.bin", binary=True)
+        with atomic_path(out / "model.npz") as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, wi=self.wi, wo=self.wo, counts=np.asarray(self.vocab.counts))
+        self.vocab.save_tsv(out / "vocab.tsv")
+        info = dict(self.info)
+        if tags:
+            info["tags"] = {**info.get("tags", {}), **tags}
+        write_json(out / "train.json", info)
+        return out
+
+
+def load_model(model_dir: str | os.PathLike) -> Model:
+    """Load a model saved by :meth:`Model.save`."""
+    from w2v.vocab import Vocabulary
+
+    d = Path(model_dir)
+    for name in ("model.npz", "vocab.tsv", "train.json"):
+        if not (d / name).exists():
+            raise W2VError(f"{d}: not a w2v model directory (no {name}); train one with `w2v train`")
+    info = read_json(d / "train.json")
+    arrays = np.load(d / "model.npz")
+    cfg = TrainConfig(**{k: v for k, v in info["config"].items()
+                         if k in {f.name for f in dataclasses.fields(TrainConfig)}})
+    return Model(Vocabulary.load_tsv(d / "vocab.tsv"), arrays["wi"], arrays["wo"], cfg, info)
+
+
+# --------------------------------------------------------------------------- data for the kernels
+def restrict(vocab, ids: np.ndarray, offsets: np.ndarray, n_words: int):
+    """Keep the ``n_words`` most frequent words (vocabulary rows are sorted by frequency)."""
+    if n_words >= len(vocab):
+        return vocab, ids, offsets
+    from w2v.vocab import Vocabulary
+
+    mask = ids < n_words
+    kept_before = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
+    new_offsets = kept_before[offsets]
+    counts = dict(zip(vocab.words[:n_words], np.asarray(vocab.counts[:n_words]).tolist()))
+    small = Vocabulary.from_counts(counts, min_count=1)
+    # from_counts re-sorts with the same key, so row i keeps meaning word i
+    assert small.words == list(vocab.words[:n_words])
+    return small, np.ascontiguousarray(ids[mask], dtype=np.int32), new_offsets
+
+
+def segments(offsets: np.ndarray, max_len: int = MAX_SEGMENT) -> np.ndarray:
+    """Segment boundaries: document boundaries, plus a cut every ``max_len`` tokens in long documents."""
+    offsets = np.asarray(offsets, dtype=np.int64)
+    starts, ends = offsets[:-1], offsets[1:]
+    lens = ends - starts
+    pieces = np.maximum((lens + max_len - 1) // max_len, 0)
+    doc = np.repeat(np.arange(lens.size), pieces)
+    k = np.arange(doc.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    cuts = starts[doc] + k * max_len
+    return np.unique(np.concatenate((cuts, ends[-1:] if ends.size else offsets[:1]))).astype(np.int64)
+
+
+def chunks(seg_bounds: np.ndarray, chunk_words: int) -> np.ndarray:
+    """Group consecutive segments into chunks of about ``chunk_words`` tokens: rows (s0, s1)."""
+    nseg = seg_bounds.size - 1
+    if nseg <= 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    marks = np.arange(seg_bounds[0], seg_bounds[-1], chunk_words)
+    starts = np.unique(np.searchsorted(seg_bounds, marks, side="right") - 1)
+    starts = starts[(starts >= 0) & (starts < nseg)]
+    bounds = np.concatenate((starts, [nseg]))
+    return np.stack((bounds[:-1], bounds[1:]), axis=1).astype(np.int64)
+
+
+def _slice_docs(ids, offsets, max_docs):
+    if max_docs is None or max_docs >= offsets.size - 1:
+        return ids, offsets
+    offsets = offsets[: max_docs + 1]
+    return ids[: offsets[-1]], offsets
+
+
+# --------------------------------------------------------------------------- training
+def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
+          callbacks: Iterable[Callable[[dict], None]] = (), progress: bool = True) -> Model:
+    """Train word vectors on an encoded corpus.
+
+    ``ids`` (int32) are the vocabulary rows of the corpus tokens, document ``i``
+    being ``ids[offsets[i]:offsets[i+1]]``. ``callbacks`` are called after every
+    epoch with that epoch's log entry (epoch, loss, seconds, words_per_sec, lr).
+    """
+    t_start = time.perf_counter()
+    cfg = config
+    ids, offsets = _slice_docs(ids, np.asarray(offsets, dtype=np.int64), cfg.max_docs)
+    if cfg.max_vocab is not None or cfg.min_count > 1:
+        n_keep = int(np.sum(np.asarray(vocab.counts) >= cfg.min_count))
+        if cfg.max_vocab is not None:
+            n_keep = min(n_keep, int(cfg.max_vocab))
+        vocab, ids, offsets = restrict(vocab, ids, offsets, n_keep)
+    V = len(vocab)
+    if V < 2:
+        raise W2VError(f"the vocabulary has {V} word(s) after min_count={cfg.min_count}: "
+                       f"nothing to train; lower --min-count or use a larger corpus")
+    ids = np.ascontiguousarray(ids, dtype=np.int32)
+    counts = np.asarray(vocab.counts, dtype=np.int64)
+    # words of the slice, for the subsampling frequencies and the schedule
+    slice_counts = np.bincount(ids, minlength=V).astype(np.int64) if cfg.max_docs else counts
+    total_words = int(ids.size)
+    if total_words == 0:
+        raise W2VError("the corpus has no in-vocabulary tokens: nothing to train")
+
+    rng = np.random.default_rng(cfg.seed)
+    dim = cfg.dim
+    wi = ((rng.random((V, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+    wo = np.zeros((V, dim), dtype=np.float32)
+
+    keep = keep_probabilities(np.maximum(slice_counts, 1), cfg.sample, cfg.subsample)
+    q = noise_distribution(counts, cfg.ns_exponent)
+    alias_prob, alias_idx = alias_table(q)
+    log_q = np.log(q).astype(np.float32)
+    if cfg.loss == "hs":
+        points, codes, lengths = huffman_tree(counts)
+    else:
+        points = np.zeros((1, 1), np.int32)
+        codes = np.zeros((1, 1), np.int8)
+        lengths = np.zeros(1, np.int32)
+
+    opt = kernels.OPTIMIZERS[cfg.optimizer]
+    if opt == kernels.SGD:
+        mi = vi = mo = vo = np.zeros((1, 1), np.float32)
+        ti = to = np.zeros(1, np.int64)
+    else:
+        vi = np.zeros_like(wi)
+        vo = np.zeros_like(wo)
+        mi = np.zeros_like(wi) if opt == kernels.ADAM else np.zeros((1, 1), np.float32)
+        mo = np.zeros_like(wo) if opt == kernels.ADAM else np.zeros((1, 1), np.float32)
+        ti = np.zeros(V, np.int64)
+        to = np.zeros(V, np.int64)
+
+    iparams = np.zeros(kernels.N_IPARAMS, np.int64)
+    iparams[kernels.I_MODEL] = kernels.MODELS[cfg.model]
+    iparams[kernels.I_LOSS] = kernels.LOSSES[cfg.loss]
+    iparams[kernels.I_NEG] = cfg.negative
+    iparams[kernels.I_WINDOW] = cfg.window
+    iparams[kernels.I_OPT] = opt
+    iparams[kernels.I_CBOW_MEAN] = int(cfg.cbow_mean)
+    iparams[kernels.I_SHARED_NEG] = int(cfg.shared_negatives)
+    base_fparams = np.zeros(kernels.N_FPARAMS, np.float32)
+    base_fparams[kernels.F_BETA1] = cfg.beta1
+    base_fparams[kernels.F_BETA2] = cfg.beta2
+    base_fparams[kernels.F_EPS] = cfg.eps
+
+    seg_bounds = segments(offsets)
+    chunk_rows = chunks(seg_bounds, cfg.chunk_words)
+    chunk_words = seg_bounds[chunk_rows[:, 1]] - seg_bounds[chunk_rows[:, 0]]
+
+    # compile (or load from the on-disk cache) before timing the epochs
+    t_compile = time.perf_counter()
+    _warm_up(wi.shape[1])
+    compile_seconds = time.perf_counter() - t_compile
+
+    lr0 = cfg.learning_rate
+    lr_floor = lr0 * cfg.min_lr_ratio
+    total_work = total_words * cfg.epochs
+    lock = threading.Lock()
+    history: list[dict] = []
+    bar = _progress_bar(total_work, progress)
+    t_train = time.perf_counter()
+    done_before = 0
+    shown = 0
+    try:
+        for epoch in range(cfg.epochs):
+            state = {"next": 0, "words": 0, "loss": 0.0, "examples": 0, "kept": 0, "error": None}
+            t_epoch = time.perf_counter()
+
+            def worker():
+                fparams = base_fparams.copy()
+                try:
+                    while True:
+                        with lock:
+                            c = state["next"]
+                            if c >= len(chunk_rows) or state["error"] is not None:
+                                return
+                            state["next"] = c + 1
+                            frac = (done_before + state["words"]) / total_work
+                        if opt == kernels.SGD:
+                            fparams[kernels.F_LR] = max(lr0 * (1.0 - frac), lr_floor)
+                        else:
+                            fparams[kernels.F_LR] = lr0
+                        rs = kernels.seed_state(cfg.seed, epoch, c)
+                        loss, n_ex, n_w, n_kept = kernels.train_chunk(
+                            ids, seg_bounds, chunk_rows[c, 0], chunk_rows[c, 1], wi, wo, keep,
+                            alias_prob, alias_idx, log_q, points, codes, lengths,
+                            mi, vi, ti, mo, vo, to, iparams, fparams, rs)
+                        with lock:
+                            state["words"] += n_w
+                            state["loss"] += loss
+                            state["examples"] += n_ex
+                            state["kept"] += n_kept
+                            if not math.isfinite(loss):
+                                state["error"] = float(fparams[kernels.F_LR])
+                except BaseException as exc:  # pragma: no cover - surfaced below
+                    with lock:
+                        state["error"] = exc
+
+            threads = [threading.Thread(target=worker, daemon=True) for _ in range(cfg.workers)]
+            for t in threads:
+                t.start()
+            while any(t.is_alive() for t in threads):
+                for t in threads:
+                    t.join(timeout=0.2)
+                shown = _update_bar(bar, done_before + state["words"], shown, state, epoch, cfg)
+            shown = _update_bar(bar, done_before + state["words"], shown, state, epoch, cfg)
+            err = state["error"]
+            if isinstance(err, BaseException):
+                raise err
+            seconds = time.perf_counter() - t_epoch
+            mean_loss = state["loss"] / max(state["examples"], 1)
+            current_lr = max(lr0 * (1.0 - (done_before + state["words"]) / total_work), lr_floor) \
+                if opt == kernels.SGD else lr0
+            if err is not None or not math.isfinite(mean_loss) or not np.isfinite(wi).all() \
+                    or not np.isfinite(wo).all():
+                raise W2VError(
+                    f"training diverged in epoch {epoch + 1} (loss {mean_loss}) with learning rate "
+                    f"{lr0:g} ({cfg.optimizer}); lower --lr and train again (no vectors were written)")
+            entry = {"epoch": epoch + 1, "loss": mean_loss, "examples": state["examples"],
+                     "words": state["words"], "kept_words": state["kept"], "seconds": seconds,
+                     "words_per_sec": state["words"] / seconds if seconds > 0 else float("nan"),
+                     "lr": current_lr}
+            history.append(entry)
+            done_before += state["words"]
+            for cb in callbacks:
+                cb(entry)
+    finally:
+        if bar is not None:
+            bar.close()
+    train_seconds = time.perf_counter() - t_train
+    info = {
+        "trainer": "w2v",
+        "version": __version__,
+        "config": cfg.to_dict(),
+        "vocab_size": V,
+        "corpus_words": total_words,
+        "corpus_docs": int(offsets.size - 1),
+        "compile_seconds": compile_seconds,
+        "train_seconds": train_seconds,
+        "wall_seconds": time.perf_counter() - t_start,
+        "words_per_sec": done_before / train_seconds if train_seconds > 0 else float("nan"),
+        "loss_per_epoch": [e["loss"] for e in history],
+        "final_loss": history[-1]["loss"] if history else float("nan"),
+        "epochs_log": history,
+    }
+    return Model(vocab, wi, wo, cfg, info)
+
+
+def _warm_up(dim: int) -> None:
+    """Compile ``train_chunk`` for these array types once (a no-op call on empty input)."""
+    z1 = np.zeros(1, np.float32)
+    kernels.train_chunk(np.zeros(1, np.int32), np.zeros(2, np.int64), 0, 0,
+                        np.zeros((2, dim), np.float32), np.zeros((2, dim), np.float32), np.ones(2, np.float32),
+                        np.ones(2, np.float32), np.zeros(2, np.int32), np.zeros(2, np.float32),
+                        np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32),
+                        np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
+                        np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
+                        np.zeros(kernels.N_IPARAMS, np.int64) + 1, np.zeros(kernels.N_FPARAMS, np.float32),
+                        kernels.seed_state(1, 0, 0))
+    del z1
+
+
+def _progress_bar(total: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="word", unit_scale=True, dynamic_ncols=True, mininterval=0.5,
+                desc="train", leave=True)
+
+
+def _update_bar(bar, done, shown, state, epoch, cfg):
+    if bar is None:
+        return done
+    if done > shown:
+        bar.update(done - shown)
+    loss = state["loss"] / state["examples"] if state["examples"] else float("nan")
+    bar.set_postfix_str(f"epoch {epoch + 1}/{cfg.epochs} loss {loss:.4f}", refresh=False)
+    return done
+
+
+# --------------------------------------------------------------------------- from files
+def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike | None,
+                min_count: int, max_vocab: int | None, max_docs: int | None):
+    """Vocabulary and encoded corpus, from a vocab-stage directory or by counting a text corpus.
+
+    Returns ``(vocab, ids, offsets, vocab_seconds)``.
+    """
+    from w2v import vocab as vocab_mod
+
+    t0 = time.perf_counter()
+    if vocab_dir is not None:
+        vocab, ids, offsets = vocab_mod.load_encoded(vocab_dir, mmap=False)
+        return vocab, ids, offsets, time.perf_counter() - t0
+    if corpus is None:
+        raise W2VError("give a corpus file or --vocab DIR")
+    path = Path(corpus)
+    if not path.exists():
+        raise W2VError(f"{path}: corpus file not found")
+    with tempfile.TemporaryDirectory() as tmp:
+        if max_docs is not None:
+            # the vocabulary of a slice is counted on the slice only
+            sliced = Path(tmp) / "slice.txt"
+            with open_text(path) as src, open(sliced, "w", encoding="utf-8") as dst:
+                for i, line in enumerate(src):
+                    if i >= max_docs:
+                        break
+                    dst.write(line)
+            path = sliced
+        counts, _, _ = vocab_mod.count_corpus(path)
+        vocab = vocab_mod.Vocabulary.from_counts(counts, min_count=min_count, max_vocab=max_vocab)
+        ids, offsets = vocab_mod.encode_corpus(path, vocab)
+    return vocab, ids, offsets, time.perf_counter() - t0
+
+
+def train_file(corpus, out_dir, config: TrainConfig, vocab_dir=None, tags: dict | None = None,
+               progress: bool = True) -> Model:
+    """``w2v train``: read the corpus, train, save into ``out_dir``; returns the model."""
+    t0 = time.perf_counter()
+    vocab, ids, offsets, vocab_seconds = load_corpus(corpus, vocab_dir, config.min_count,
+                                                     config.max_vocab, config.max_docs)
+    model = train(vocab, ids, offsets, config, progress=progress)
+    model.info["corpus"] = str(corpus) if corpus is not None else None
+    model.info["vocab_dir"] = str(vocab_dir) if vocab_dir is not None else None
+    model.info["vocab_seconds"] = vocab_seconds
+    model.info["wall_seconds"] = time.perf_counter() - t0
+    model.info["tags"] = dict(tags or {})
+    model.save(out_dir)
+    return model

@@ -1,0 +1,332 @@
+"""The training engine: sampling tables, output-layer gradients, the window walk, the trainer."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from w2v import kernels
+from w2v.errors import W2VError
+from w2v.sampling import alias_table, huffman_tree, keep_probabilities, noise_distribution
+from w2v.train import TrainConfig, chunks, load_model, segments, train, train_file
+from w2v.vocab import Vocabulary
+
+# --------------------------------------------------------------------------- subsampling
+
+
+def test_keep_probability_worked_numbers():
+    # f = count / total; counts chosen so that f = 0.05 and f = 1e-4 exactly
+    counts = np.array([500, 1, 9499], dtype=np.int64)  # total 10_000: f = 0.05 and f = 1e-4
+    keep = keep_probabilities(counts, 1e-5)
+    assert keep[0] == pytest.approx(0.01434, abs=5e-6)   # (sqrt(0.05/1e-5) + 1) * 1e-5 / 0.05
+    assert keep[1] == pytest.approx(0.4162, abs=5e-5)    # (sqrt(10) + 1) * 0.1
+    # the often-quoted (sqrt(t/f) + 1) * t/f would give 0.00029 for f = 0.05: not what we do
+    assert keep[0] > 0.01
+
+
+def test_keep_probability_paper_formula_and_off():
+    counts = np.array([500, 9500], dtype=np.int64)        # f = 0.05
+    assert keep_probabilities(counts, 1e-5, "paper")[0] == pytest.approx(np.sqrt(1e-5 / 0.05), rel=1e-6)
+    assert np.all(keep_probabilities(counts, 0.0) == 1.0)
+    assert keep_probabilities(np.array([1, 99_999]), 1e-3)[0] == 1.0  # f = 1e-5 < t: always kept
+    with pytest.raises(ValueError):
+        keep_probabilities(counts, 1e-5, "quoted")
+
+
+# --------------------------------------------------------------------------- noise sampler
+
+
+def test_noise_distribution_is_unigram_to_the_three_quarters():
+    q = noise_distribution(np.array([16, 1]), 0.75)
+    assert q[0] / q[1] == pytest.approx(8.0)               # 16 ** 0.75 = 8
+    assert q.sum() == pytest.approx(1.0)
+
+
+def test_alias_sampler_matches_its_distribution():
+    counts = np.array([1000, 400, 100, 50, 20, 5, 1, 1], dtype=np.int64)
+    q = noise_distribution(counts, 0.75)
+    prob, alias = alias_table(q)
+    n = 400_000
+    draws = kernels.sample_noise(prob, alias, n, 7)
+    freq = np.bincount(draws, minlength=q.size) / n
+    # chi-square goodness of fit, 7 degrees of freedom: 99.9% quantile is 24.3
+    chi2 = float(np.sum((freq * n - q * n) ** 2 / (q * n)))
+    assert chi2 < 24.3, (freq, q)
+    # and a wrong target is rejected by the same statistic
+    flat = np.full(q.size, 1 / q.size)
+    assert float(np.sum((freq * n - flat * n) ** 2 / (flat * n))) > 1000
+
+
+# --------------------------------------------------------------------------- Huffman tree
+
+
+def test_huffman_tree_worked_example():
+    counts = np.array([5, 3, 2, 1], dtype=np.int64)
+    points, codes, lengths = huffman_tree(counts)
+    # merges: (1,2)->3, (3,3)->6, (5,6)->11: depths 1, 2, 3, 3
+    assert lengths.tolist() == [1, 2, 3, 3]
+    # all paths start at the root (inner node V-2 = 2), and codes are prefix-free
+    assert all(points[w, 0] == 2 for w in range(4))
+    words = ["".join(str(c) for c in codes[w, :lengths[w]]) for w in range(4)]
+    assert len(set(words)) == 4
+    for a in words:
+        for b in words:
+            assert a == b or not b.startswith(a)
+    # Kraft equality for a full binary tree
+    assert sum(2.0 ** -l for l in lengths) == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- gradients
+
+
+def _tiny(loss_kind, V=7, d=4, seed=0):
+    rng = np.random.default_rng(seed)
+    h = rng.normal(0, 0.5, d).astype(np.float32)
+    wo = rng.normal(0, 0.5, (V, d)).astype(np.float32)
+    counts = np.array([30, 20, 12, 9, 6, 3, 1][:V], dtype=np.int64)
+    q = noise_distribution(counts)
+    prob, alias = alias_table(q)
+    points, codes, lengths = huffman_tree(counts)
+    return h, wo, prob, alias, np.log(q).astype(np.float32), points, codes, lengths
+
+
+def _loss(loss_kind, h, wo, target, K, tables, seed=3):
+    prob, alias, logq, points, codes, lengths = tables
+    loss, neu1e = kernels.example_step(loss_kind, h, target, wo.copy(), K, seed, prob, alias, logq,
+                                       points, codes, lengths, 0.0)
+    return loss, neu1e
+
+
+@pytest.mark.parametrize("loss_name", ["softmax", "hs", "ns", "nce", "sampled"])
+@pytest.mark.parametrize("target", [0, 5])
+def test_output_layer_gradients_match_finite_differences(loss_name, target):
+    kind = kernels.LOSSES[loss_name]
+    h, wo, *tables = _tiny(kind)
+    K = 6  # with fewer draws all noise words can be accidental hits of the frequent target
+    loss, neu1e = _loss(kind, h, wo, target, K, tables)
+    assert np.isfinite(loss) and loss > 0
+    eps = 1e-2
+    # dL/dh: the kernel accumulates -dL/dh into neu1e
+    num = np.zeros_like(h)
+    for k in range(h.size):
+        hp, hm = h.copy(), h.copy()
+        hp[k] += eps
+        hm[k] -= eps
+        num[k] = (_loss(kind, hp, wo, target, K, tables)[0] - _loss(kind, hm, wo, target, K, tables)[0]) / (2 * eps)
+    np.testing.assert_allclose(-neu1e, num, rtol=2e-3, atol=2e-4)
+    # dL/dwo: one SGD step with a small learning rate moves wo by -lr * dL/dwo
+    lr = 1e-3
+    prob, alias, logq, points, codes, lengths = tables
+    wo_after = wo.copy()
+    kernels.example_step(kind, h, target, wo_after, K, 3, prob, alias, logq, points, codes, lengths, lr)
+    step = (wo - wo_after) / lr
+    num_w = np.zeros_like(wo)
+    for r in range(wo.shape[0]):
+        for k in range(wo.shape[1]):
+            wp, wm = wo.copy(), wo.copy()
+            wp[r, k] += eps
+            wm[r, k] -= eps
+            num_w[r, k] = (_loss(kind, h, wp, target, K, tables)[0] - _loss(kind, h, wm, target, K, tables)[0]) / (2 * eps)
+    np.testing.assert_allclose(step, num_w, rtol=2e-2, atol=2e-4)
+
+
+def test_full_softmax_loss_is_cross_entropy_worked_example():
+    h = np.array([1.0, 0.0], dtype=np.float32)
+    wo = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]], dtype=np.float32)
+    counts = np.array([3, 2, 1])
+    q = noise_distribution(counts)
+    prob, alias = alias_table(q)
+    points, codes, lengths = huffman_tree(counts)
+    loss, _ = kernels.example_step(kernels.SOFTMAX, h, 0, wo, 1, 0, prob, alias, np.log(q).astype(np.float32),
+                                   points, codes, lengths, 0.0)
+    # logits (1, 0, -1): -log(e / (e + 1 + 1/e))
+    assert loss == pytest.approx(-np.log(np.e / (np.e + 1 + 1 / np.e)), rel=1e-5)
+
+
+# --------------------------------------------------------------------------- windows and chunks
+
+
+def test_segments_cut_long_documents_and_skip_empty_ones():
+    offsets = np.array([0, 3, 3, 28], dtype=np.int64)  # docs of 3, 0 and 25 tokens
+    assert segments(offsets, max_len=10).tolist() == [0, 3, 13, 23, 28]
+    bounds = segments(offsets, max_len=10)
+    rows = chunks(bounds, chunk_words=12)
+    assert rows[0, 0] == 0 and rows[-1, 1] == bounds.size - 1
+    assert np.all(rows[1:, 0] == rows[:-1, 1])  # contiguous, every segment exactly once
+
+
+def _vocab(words, counts):
+    return Vocabulary(list(words), np.asarray(counts, dtype=np.int64))
+
+
+@pytest.mark.parametrize("model", ["sg", "cbow"])
+def test_windows_never_cross_documents(model):
+    # 50 documents of two words each: whatever the window, each word has exactly one neighbour
+    V = 20
+    rng = np.random.default_rng(1)
+    ids = rng.integers(0, V, 100).astype(np.int32)
+    offsets = np.arange(0, 101, 2, dtype=np.int64)
+    vocab = _vocab([f"w{i}" for i in range(V)], np.full(V, 10))
+    m = train(vocab, ids, offsets, TrainConfig(model=model, window=10, sample=0, epochs=1, min_count=1,
+                                               workers=1, dim=8), progress=False)
+    assert m.info["epochs_log"][0]["examples"] == 100  # 2 per document (sg pairs / cbow centres)
+
+
+def test_subsampling_keeps_the_expected_share():
+    V = 50
+    counts = (1000 / np.arange(1, V + 1)).astype(np.int64) + 1
+    ids = np.repeat(np.arange(V, dtype=np.int32), counts)
+    np.random.default_rng(0).shuffle(ids)
+    offsets = np.arange(0, ids.size + 1, 50, dtype=np.int64)
+    if offsets[-1] != ids.size:
+        offsets = np.append(offsets, ids.size)
+    vocab = _vocab([f"w{i}" for i in range(V)], counts)
+    m = train(vocab, ids, offsets, TrainConfig(model="cbow", sample=1e-2, epochs=3, min_count=1, workers=1,
+                                               dim=8), progress=False)
+    expected = float(np.sum(counts * keep_probabilities(counts, 1e-2))) / counts.sum()
+    kept = sum(e["kept_words"] for e in m.info["epochs_log"]) / (3 * counts.sum())
+    assert kept == pytest.approx(expected, abs=0.01)
+    assert expected < 0.8  # the test exercises real subsampling
+
+
+# --------------------------------------------------------------------------- learning
+
+
+def _topic_corpus(n_docs=400, seed=0):
+    """Two topics with disjoint words: a good model puts each word nearest to its own topic."""
+    rng = np.random.default_rng(seed)
+    topics = [[f"a{i}" for i in range(10)], [f"b{i}" for i in range(10)]]
+    docs = []
+    for d in range(n_docs):
+        words = topics[d % 2]
+        docs.append(" ".join(rng.choice(words, 30)))
+    return docs
+
+
+def _encode(docs):
+    from collections import Counter
+
+    counts = Counter(w for d in docs for w in d.split())
+    vocab = Vocabulary.from_counts(counts, min_count=1)
+    ids = np.array([vocab.index[w] for d in docs for w in d.split()], dtype=np.int32)
+    offsets = np.concatenate(([0], np.cumsum([len(d.split()) for d in docs]))).astype(np.int64)
+    return vocab, ids, offsets
+
+
+@pytest.mark.parametrize("model,loss,optimizer", [
+    ("sg", "ns", "sgd"), ("cbow", "ns", "sgd"), ("sg", "hs", "sgd"), ("cbow", "hs", "sgd"),
+    ("sg", "softmax", "sgd"), ("cbow", "nce", "sgd"), ("sg", "sampled", "sgd"),
+    ("sg", "ns", "adam"), ("cbow", "ns", "adagrad"),
+])
+def test_every_family_learns_the_topics(model, loss, optimizer):
+    vocab, ids, offsets = _encode(_topic_corpus())
+    cfg = TrainConfig(model=model, loss=loss, optimizer=optimizer, dim=16, window=3, sample=0, epochs=4,
+                      min_count=1, workers=1, negative=5, seed=3)
+    m = train(vocab, ids, offsets, cfg, progress=False)
+    losses = m.info["loss_per_epoch"]
+    assert losses[-1] < losses[0], losses
+    kv = m.keyed_vectors()
+    for word in ("a3", "b7"):
+        neighbours = [w for w, _ in kv.most_similar(word, topn=5)]
+        assert all(n[0] == word[0] for n in neighbours), (word, neighbours)
+
+
+def test_same_seed_one_worker_is_bit_identical_and_seed_matters():
+    vocab, ids, offsets = _encode(_topic_corpus(200))
+    cfg = dict(model="sg", loss="ns", dim=8, epochs=2, min_count=1, workers=1, sample=1e-2)
+    a = train(vocab, ids, offsets, TrainConfig(seed=5, **cfg), progress=False).wi
+    b = train(vocab, ids, offsets, TrainConfig(seed=5, **cfg), progress=False).wi
+    c = train(vocab, ids, offsets, TrainConfig(seed=6, **cfg), progress=False).wi
+    assert a.tobytes() == b.tobytes()
+    assert not np.array_equal(a, c)
+
+
+def test_two_workers_train_as_well_as_one():
+    vocab, ids, offsets = _encode(_topic_corpus(400))
+    cfg = dict(model="cbow", loss="ns", dim=16, epochs=3, min_count=1, sample=0, chunk_words=500)
+    m = train(vocab, ids, offsets, TrainConfig(workers=2, **cfg), progress=False)
+    assert m.info["epochs_log"][0]["words"] == ids.size  # every chunk walked exactly once per epoch
+    kv = m.keyed_vectors()
+    assert all(w.startswith("a") for w, _ in kv.most_similar("a1", topn=5))
+
+
+def test_divergence_stops_with_a_clear_error():
+    vocab, ids, offsets = _encode(_topic_corpus(100))
+    cfg = TrainConfig(model="cbow", loss="ns", optimizer="sgd", lr=1e30, dim=8, epochs=2, min_count=1,
+                      workers=1, sample=0, cbow_mean=False)
+    with pytest.raises(W2VError, match="diverged.*learning rate 1e\\+30"):
+        train(vocab, ids, offsets, cfg, progress=False)
+
+
+def test_loss_per_epoch_is_the_mean_over_examples():
+    vocab, ids, offsets = _encode(_topic_corpus(100))
+    m = train(vocab, ids, offsets, TrainConfig(model="sg", loss="ns", dim=8, epochs=2, min_count=1, workers=1,
+                                               sample=0, negative=5), progress=False)
+    first = m.info["epochs_log"][0]
+    # an untrained model (zero output vectors) has loss (K + 1) * log 2 per example
+    assert first["loss"] < 6 * np.log(2) + 1e-6
+    assert first["loss"] > 1.0  # a mean, not a cumulative sum or a per-word tally
+    assert m.info["loss_per_epoch"] == [e["loss"] for e in m.info["epochs_log"]]
+
+
+def test_bad_settings_name_the_key_and_the_allowed_values():
+    with pytest.raises(W2VError, match="loss = 'foo'.*allowed"):
+        TrainConfig(loss="foo")
+    with pytest.raises(W2VError, match="window"):
+        TrainConfig(window=0)
+
+
+def test_max_vocab_and_min_count_restrict_the_vocabulary():
+    vocab, ids, offsets = _encode(_topic_corpus(100))
+    m = train(vocab, ids, offsets, TrainConfig(dim=8, epochs=1, min_count=1, max_vocab=5, workers=1),
+              progress=False)
+    assert len(m.vocab) == 5 and m.wi.shape == (5, 8)
+    assert m.vocab.words == vocab.words[:5]
+
+
+# --------------------------------------------------------------------------- files and the command line
+
+
+@pytest.fixture(scope="module")
+def corpus_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("corpus") / "corpus.txt"
+    path.write_text("\n".join(_topic_corpus(300)) + "\n", encoding="utf-8")
+    return path
+
+
+def test_cli_train_writes_a_model_that_gensim_reads(corpus_file, tmp_path):
+    out = tmp_path / "model"
+    res = subprocess.run([sys.executable, "-m", "w2v", "train", str(corpus_file), "--out", str(out),
+                          "--dim", "12", "--epochs", "2", "--min-count", "1", "--workers", "1", "--quiet",
+                          "--tag", "study=unit", "--model", "cbow", "--loss", "hs"],
+                         capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    info = json.loads((out / "train.json").read_text())
+    assert info["tags"] == {"study": "unit"}
+    assert info["config"]["model"] == "cbow" and info["config"]["loss"] == "hs"
+    assert len(info["loss_per_epoch"]) == 2
+    model = load_model(out)
+    gensim = pytest.importorskip("gensim")
+    kv = gensim.models.KeyedVectors.load_word2vec_format(str(out / "vectors.bin"), binary=True)
+    assert kv.index_to_key == model.vocab.words
+    np.testing.assert_array_equal(kv.vectors, model.wi)
+
+
+def test_train_from_the_vocab_stage_equals_training_from_text(corpus_file, tmp_path):
+    from w2v.vocab import build
+
+    build(corpus_file, tmp_path / "vocab", min_count=1)
+    cfg = TrainConfig(dim=8, epochs=1, min_count=1, workers=1)
+    a = train_file(corpus_file, tmp_path / "a", cfg, progress=False)
+    b = train_file(None, tmp_path / "b", cfg, vocab_dir=tmp_path / "vocab", progress=False)
+    assert a.wi.tobytes() == b.wi.tobytes()
+
+
+def test_cli_errors_are_one_line(tmp_path):
+    res = subprocess.run([sys.executable, "-m", "w2v", "train", str(tmp_path / "missing.txt"), "--out",
+                          str(tmp_path / "m")], capture_output=True, text=True)
+    assert res.returncode == 2
+    assert res.stderr.strip().count("\n") == 0 and "missing.txt" in res.stderr
+    assert not (tmp_path / "m" / "vectors.bin").exists()
