@@ -1,0 +1,500 @@
+"""Document classification with word-vector features, and its baselines.
+
+The pipeline reads the document table (``id, split, label, text``) and the
+tokenised corpus aligned with it line by line, keeps the labelled documents of
+the official ``train`` and ``test`` splits (IMDb's ``unsup`` documents never
+enter the classifier), and counts tokens into a sparse document x token-type
+matrix. Document vectors are then sparse-matrix products with the embedding
+matrix (no Python loop per token):
+
+- ``mean``  the mean of the vectors of the document's in-vocabulary tokens;
+- ``tfidf`` the TF-IDF-weighted mean, weight ``count x idf``,
+  ``idf = ln((1 + N) / (1 + df)) + 1`` with N and df from the training documents;
+- ``sif``   smooth inverse frequency (Arora et al. 2017): the mean of
+  ``a / (a + p(w)) v_w`` with ``a = 1e-3`` and ``p(w)`` the relative frequency of
+  ``w`` among all tokens of the training documents, then the projection on the
+  first singular vector of the training documents' vectors is removed;
+- ``swem``  mean and max pooling concatenated (Shen et al. 2018), 2d dimensions;
+- ``cluster`` clustered TF-IDF mean (in the spirit of BoWV, Gupta et al. 2016, and
+  SCDV, Mekala et al. 2017, with hard assignments): the unit-length vectors of
+  the token types of the training documents are clustered with k-means
+  (``n_clusters`` = 50, seeded), every type goes to its nearest centroid, and
+  the document vector is the concatenation over clusters of the TF-IDF-weighted
+  sums of its tokens' vectors in that cluster, divided by the document's total
+  TF-IDF weight; ``n_clusters x d`` dimensions. Clusters are numbered in the
+  order of their first member type, so the layout does not depend on k-means'
+  label numbering.
+
+A document without in-vocabulary tokens gets the zero vector. Everything that
+is fitted (IDF, p(w), the principal component, the feature scaler, the
+classifier) sees the training documents only.
+
+Methods (every result has the same fields):
+
+- ``mlp``          scikit-learn ``MLPClassifier`` on the document vectors
+  (early stopping on a validation part of the training split, fixed seed);
+- ``random``       the same with seeded random vectors (a sanity floor): one
+  standard-normal vector per token type that has a vector in ``vectors`` when
+  vectors are given (same vocabulary and dimension), else per token type of the
+  training documents, with ``dim`` dimensions;
+- ``tfidf_logreg`` TF-IDF of the same tokens (fitted on the training documents)
+  and ``LogisticRegression``.
+
+Pretrained vectors (e.g. Google News) are case-sensitive and write digits as
+``#``. When the vectors' vocabulary holds upper-case words (``case_fallback``
+``None`` detects this from the first 10,000 words), a corpus token is looked up
+as is, then capitalised (``paris`` -> ``Paris``), then upper-cased (``nasa`` ->
+``NASA``), and for tokens with digits the same three forms with every digit
+replaced by ``#`` (``1993`` -> ``####``). Google's multi-word phrases
+(``New_York``) are not assembled from the corpus: only single tokens are looked
+up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from tqdm import tqdm
+
+from w2v.documents import iter_documents
+from w2v.errors import W2VError
+from w2v.io import open_text, write_json
+
+__all__ = [
+    "POOLINGS",
+    "METHODS",
+    "SCALES",
+    "TokenCounts",
+    "LabelledCorpus",
+    "count_tokens",
+    "load_corpus",
+    "lookup_rows",
+    "document_vectors",
+    "evaluate",
+    "classify",
+]
+
+POOLINGS = ("mean", "tfidf", "sif", "swem", "cluster")
+METHODS = ("mlp", "random", "tfidf_logreg")
+SCALES = ("standard", "l2", "none")
+SIF_A = 1e-3
+N_CLUSTERS = 50
+DEFAULT_HIDDEN = (256,)
+_DIGIT = re.compile(r"[0-9]")
+_SWEM_CHUNK = 2048  # documents per block in max pooling (bounds the gathered token x d block)
+
+
+@dataclass
+class TokenCounts:
+    """A sparse document x token-type count matrix and the token type of each column."""
+
+    counts: sp.csr_matrix
+    types: list[str]
+
+
+@dataclass
+class LabelledCorpus(TokenCounts):
+    """The labelled train and test documents of a data set, counted.
+
+    ``labels[i]`` is the label of row ``i``; ``is_train[i]`` is True for the
+    official training split and False for the test split. ``n_skipped`` counts
+    the unlabelled (``unsup``) documents that were left out.
+    """
+
+    labels: np.ndarray
+    is_train: np.ndarray
+    n_skipped: int = 0
+
+
+def count_tokens(docs: Sequence[Sequence[str]]) -> TokenCounts:
+    """Count token lists into a :class:`TokenCounts` (types in order of first occurrence)."""
+    index: dict[str, int] = {}
+    ids: list[int] = []
+    indptr = [0]
+    for tokens in docs:
+        ids.extend([index.setdefault(t, len(index)) for t in tokens])
+        indptr.append(len(ids))
+    return _build(ids, indptr, index)
+
+
+def _build(ids: list[int], indptr: list[int], index: dict[str, int]) -> TokenCounts:
+    col = np.asarray(ids, dtype=np.int64)
+    counts = sp.csr_matrix((np.ones(len(col), dtype=np.float64), col, np.asarray(indptr, dtype=np.int64)),
+                           shape=(len(indptr) - 1, len(index)))
+    counts.sum_duplicates()
+    return TokenCounts(counts, list(index))
+
+
+def load_corpus(docs_path: str | os.PathLike, corpus_path: str | os.PathLike) -> LabelledCorpus:
+    """Read the document table and the aligned tokenised corpus into a :class:`LabelledCorpus`.
+
+    Only documents of the ``train`` and ``test`` splits are kept (``unsup`` is
+    skipped without being tokenised). Raises :class:`W2VError` when the two files
+    are not aligned, a kept document has no label, a split is unknown or the
+    corpus is not valid UTF-8.
+    """
+    index: dict[str, int] = {}
+    ids: list[int] = []
+    indptr = [0]
+    labels: list[str] = []
+    is_train: list[bool] = []
+    skipped = 0
+    lineno = 0
+    try:
+        with open_text(corpus_path) as corpus:
+            for lineno, doc in enumerate(tqdm(iter_documents(docs_path), desc="classify: read",
+                                              unit=" docs", disable=None), 1):
+                line = corpus.readline()
+                if not line:
+                    raise W2VError(f"{corpus_path}: has {lineno - 1} lines but {docs_path} has more documents; "
+                                   f"rebuild the corpus from this document table")
+                split = doc.get("split")
+                if split == "unsup":
+                    skipped += 1
+                    continue
+                if split not in ("train", "test"):
+                    raise W2VError(f"{docs_path}: document {doc.get('id')!r} has split {split!r}; "
+                                   f"expected train, test or unsup")
+                label = doc.get("label")
+                if label is None or label == "":
+                    raise W2VError(f"{docs_path}: {split} document {doc.get('id')!r} has no label; "
+                                   f"only unsup documents may be unlabelled")
+                ids.extend([index.setdefault(t, len(index)) for t in line.split()])
+                indptr.append(len(ids))
+                labels.append(str(label))
+                is_train.append(split == "train")
+            if corpus.readline():
+                raise W2VError(f"{corpus_path}: has more lines than the {lineno} documents of {docs_path}; "
+                               f"rebuild the corpus from this document table")
+    except UnicodeDecodeError as exc:
+        raise W2VError(f"{corpus_path}: line {lineno} is not valid UTF-8 ({exc.reason}); "
+                       f"rebuild the corpus with the prepare stage") from None
+    except FileNotFoundError as exc:
+        raise W2VError(f"{exc.filename}: no such file; run the data and prepare stages first") from None
+    tc = _build(ids, indptr, index)
+    return LabelledCorpus(tc.counts, tc.types, np.asarray(labels, dtype=object),
+                          np.asarray(is_train, dtype=bool), skipped)
+
+
+def _case_sensitive(kv) -> bool:
+    return any(w != w.lower() for w in kv.index_to_key[:10000])
+
+
+def _forms(token: str):
+    yield token
+    yield token.capitalize()
+    yield token.upper()
+    if _DIGIT.search(token):
+        hashed = _DIGIT.sub("#", token)
+        yield hashed
+        yield hashed.capitalize()
+        yield hashed.upper()
+
+
+def lookup_rows(types: Sequence[str], kv, case_fallback: bool | None = None) -> np.ndarray:
+    """Return, for each token type, its row in ``kv.vectors`` or -1 when it has no vector.
+
+    With ``case_fallback`` (``None``: when ``kv`` has upper-case words) a token
+    missing as is is looked up capitalised, upper-cased, and with digits as
+    ``#`` (see the module docstring).
+    """
+    k2i = kv.key_to_index
+    if case_fallback is None:
+        case_fallback = _case_sensitive(kv)
+    rows = np.full(len(types), -1, dtype=np.int64)
+    for j, t in enumerate(types):
+        if case_fallback:
+            for form in _forms(t):
+                i = k2i.get(form)
+                if i is not None:
+                    rows[j] = i
+                    break
+        else:
+            rows[j] = k2i.get(t, -1)
+    return rows
+
+
+def _safe_divide(s: np.ndarray, n: np.ndarray) -> np.ndarray:
+    out = np.zeros_like(s)
+    nz = n > 0
+    out[nz] = s[nz] / n[nz, None]
+    return out
+
+
+def _max_pool(counts: sp.csr_matrix, emb: np.ndarray) -> np.ndarray:
+    """Max over the vectors of each row's nonzero columns; zero for empty rows."""
+    out = np.zeros((counts.shape[0], emb.shape[1]), dtype=np.float64)
+    for lo in range(0, counts.shape[0], _SWEM_CHUNK):
+        block = counts[lo:lo + _SWEM_CHUNK]
+        lengths = np.diff(block.indptr)
+        nonempty = np.flatnonzero(lengths)
+        if len(nonempty) == 0:
+            continue
+        gathered = emb[block.indices]
+        out[lo + nonempty] = np.maximum.reduceat(gathered, block.indptr[nonempty], axis=0)
+    return out
+
+
+def _clusters(emb: np.ndarray, in_fit: np.ndarray, n_clusters: int, seed: int) -> np.ndarray:
+    """Cluster id of each row of ``emb`` (k-means fitted on the ``in_fit`` rows, unit length)."""
+    from sklearn.cluster import KMeans
+
+    norms = np.linalg.norm(emb, axis=1)
+    unit = _safe_divide(np.asarray(emb, dtype=np.float64), norms)
+    k = min(n_clusters, int(in_fit.sum()))
+    if k == 0:
+        return np.zeros(len(emb), dtype=np.int64)
+    assign = KMeans(k, n_init=1, random_state=seed).fit(unit[in_fit]).predict(unit)
+    first = np.full(k, len(emb))
+    np.minimum.at(first, assign, np.arange(len(emb)))
+    rank = np.empty(k, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(k)
+    return rank[assign]
+
+
+def _pool(counts: sp.csr_matrix, emb: np.ndarray, pooling: str, fit: np.ndarray,
+          token_freq: np.ndarray, a: float, n_clusters: int, seed: int) -> np.ndarray:
+    """Pool rows of ``counts`` (columns = rows of ``emb``) into document vectors."""
+    n = np.asarray(counts.sum(axis=1)).ravel()
+    if pooling in ("mean", "swem"):
+        vecs = _safe_divide(np.asarray(counts @ emb, dtype=np.float64), n)
+        if pooling == "swem":
+            vecs = np.hstack([vecs, _max_pool(counts, emb)])
+        return vecs
+    if pooling in ("tfidf", "cluster"):
+        n_fit = int(fit.sum())
+        df = np.asarray((counts[fit] > 0).sum(axis=0)).ravel()
+        idf = np.log((1.0 + n_fit) / (1.0 + df)) + 1.0
+        weighted = counts @ sp.diags(idf)
+        z = np.asarray(weighted.sum(axis=1)).ravel()
+        if pooling == "tfidf":
+            return _safe_divide(np.asarray(weighted @ emb, dtype=np.float64), z)
+        n_types, d = emb.shape
+        assign = _clusters(emb, df > 0, n_clusters, seed)
+        cols = (assign[:, None] * d + np.arange(d)[None, :]).ravel()
+        blocks = sp.csr_matrix((np.asarray(emb, dtype=np.float64).ravel(),
+                                (np.repeat(np.arange(n_types), d), cols)), shape=(n_types, n_clusters * d))
+        return _safe_divide((weighted @ blocks).toarray(), z)
+    if pooling == "sif":
+        weight = a / (a + token_freq)
+        vecs = _safe_divide(np.asarray((counts @ sp.diags(weight)) @ emb, dtype=np.float64), n)
+        fitted = vecs[fit]
+        if fitted.size and np.any(fitted):
+            u = np.linalg.svd(fitted, full_matrices=False)[2][0]
+            vecs = vecs - np.outer(vecs @ u, u)
+        return vecs
+    raise W2VError(f"pooling {pooling!r} is unknown; choose one of {', '.join(POOLINGS)}")
+
+
+def document_vectors(docs, kv, pooling: str = "mean", fit_mask=None, *, a: float = SIF_A,
+                     n_clusters: int = N_CLUSTERS, seed: int = 0, case_fallback: bool | None = None,
+                     rows: np.ndarray | None = None) -> np.ndarray:
+    """Return the document vectors (float64, ``n_docs x d``; ``2d`` for ``swem``, ``n_clusters x d`` for ``cluster``).
+
+    ``docs`` is a list of token lists or a :class:`TokenCounts`; ``kv`` has
+    ``key_to_index``, ``index_to_key`` and ``vectors`` (a ``KeyedVectors``).
+    ``fit_mask`` (boolean, one per document; default all) marks the documents
+    that IDF (``tfidf``, ``cluster``), p(w) and the principal component (``sif``)
+    and the k-means centroids (``cluster``, seeded with ``seed``) are fitted on.
+    ``rows`` (from :func:`lookup_rows`) skips the vocabulary lookup.
+    """
+    tc = docs if isinstance(docs, TokenCounts) else count_tokens(docs)
+    n_docs = tc.counts.shape[0]
+    fit = np.ones(n_docs, dtype=bool) if fit_mask is None else np.asarray(fit_mask, dtype=bool)
+    if fit.shape != (n_docs,):
+        raise ValueError(f"fit_mask has shape {fit.shape}; expected ({n_docs},)")
+    if pooling not in POOLINGS:
+        raise W2VError(f"pooling {pooling!r} is unknown; choose one of {', '.join(POOLINGS)}")
+    if rows is None:
+        rows = lookup_rows(tc.types, kv, case_fallback)
+    covered = np.flatnonzero(rows >= 0)
+    fit_counts = tc.counts[fit]
+    total = fit_counts.sum()
+    token_freq = np.asarray(fit_counts[:, covered].sum(axis=0)).ravel() / total if total else np.zeros(len(covered))
+    emb = np.asarray(kv.vectors)[rows[covered]]
+    return _pool(tc.counts[:, covered], emb, pooling, fit, token_freq, a, n_clusters, seed)
+
+
+def _scale(x: np.ndarray, train: np.ndarray, scale: str) -> np.ndarray:
+    if scale == "none":
+        return x
+    if scale == "l2":
+        norms = np.linalg.norm(x, axis=1)
+        return _safe_divide(x, norms)
+    if scale == "standard":
+        from sklearn.preprocessing import StandardScaler
+
+        return StandardScaler().fit(x[train]).transform(x)
+    raise W2VError(f"scale {scale!r} is unknown; choose one of {', '.join(SCALES)}")
+
+
+def _random_vectors(tc: TokenCounts, train: np.ndarray, kv, dim: int, seed: int, case_fallback):
+    """Seeded standard-normal vectors for the covered token types; returns (rows, matrix)."""
+    if kv is not None:
+        has = lookup_rows(tc.types, kv, case_fallback) >= 0
+        dim = kv.vector_size if hasattr(kv, "vector_size") else np.asarray(kv.vectors).shape[1]
+    else:
+        has = np.asarray(tc.counts[train].sum(axis=0)).ravel() > 0
+    rows = np.full(len(tc.types), -1, dtype=np.int64)
+    rows[has] = np.arange(int(has.sum()))
+    matrix = np.random.default_rng(seed).standard_normal((int(has.sum()), dim)).astype(np.float32)
+    return rows, matrix
+
+
+class _Matrix:
+    """A bare embedding matrix in the ``KeyedVectors`` shape (rows are given explicitly)."""
+
+    def __init__(self, vectors: np.ndarray):
+        self.vectors = vectors
+        self.key_to_index: dict[str, int] = {}
+        self.index_to_key: list[str] = []
+
+
+def _oov_rate(counts: sp.csr_matrix, has_vector: np.ndarray) -> float:
+    per_type = np.asarray(counts.sum(axis=0)).ravel()
+    total = per_type.sum()
+    return float(per_type[~has_vector].sum() / total) if total else 0.0
+
+
+def evaluate(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "mean", seed: int = 0,
+             hidden: Sequence[int] = DEFAULT_HIDDEN, *, scale: str = "standard", alpha: float = 1e-4,
+             dim: int = 100, n_clusters: int = N_CLUSTERS, case_fallback: bool | None = None,
+             max_iter: int = 200) -> dict:
+    """Fit on the training documents of ``corpus`` and score on its test documents.
+
+    Returns a dict with ``status`` ("ok"), ``method``, ``pooling`` (None for
+    ``tfidf_logreg``), ``accuracy``, ``macro_f1``, ``n_train``, ``n_test``,
+    ``n_classes``, ``oov_rate`` (share of the train and test tokens without a
+    vector; for ``tfidf_logreg`` without a training-vocabulary feature),
+    ``dim`` (feature dimension), ``seconds`` and ``settings``.
+    """
+    from sklearn.metrics import accuracy_score, f1_score
+
+    start = time.perf_counter()
+    if method not in METHODS:
+        raise W2VError(f"method {method!r} is unknown; choose one of {', '.join(METHODS)}")
+    train = corpus.is_train
+    test = ~train
+    if not train.any() or not test.any():
+        raise W2VError(f"the document table has {int(train.sum())} labelled train and {int(test.sum())} "
+                       f"test documents; classification needs both")
+    classes = np.unique(corpus.labels[train])
+    if len(classes) < 2:
+        raise W2VError(f"the training documents have {len(classes)} label(s); classification needs at least 2")
+    y = corpus.labels.astype(str)
+    settings: dict = {"seed": seed}
+    if method == "tfidf_logreg":
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.linear_model import LogisticRegression
+
+        seen = np.asarray(corpus.counts[train].sum(axis=0)).ravel() > 0
+        counts = corpus.counts[:, np.flatnonzero(seen)]
+        tfidf = TfidfTransformer().fit(counts[train])
+        x = tfidf.transform(counts)
+        clf = LogisticRegression(max_iter=1000, random_state=seed)
+        clf.fit(x[train], y[train])
+        pred = clf.predict(x[test])
+        oov = _oov_rate(corpus.counts, seen)
+        pooling = None
+        n_features = x.shape[1]
+        settings.update({"tfidf": "sklearn TfidfTransformer defaults", "C": clf.C})
+    else:
+        from sklearn.neural_network import MLPClassifier
+
+        if method == "random":
+            rows, matrix = _random_vectors(corpus, train, kv, dim, seed, case_fallback)
+            kv_used = _Matrix(matrix)
+        else:
+            if kv is None:
+                raise W2VError("method mlp needs word vectors; give --vectors PATH")
+            rows = lookup_rows(corpus.types, kv, case_fallback)
+            kv_used = kv
+        oov = _oov_rate(corpus.counts, rows >= 0)
+        x = document_vectors(corpus, kv_used, pooling, train, rows=rows, n_clusters=n_clusters, seed=seed)
+        x = _scale(x, train, scale)
+        clf = MLPClassifier(hidden_layer_sizes=tuple(hidden), alpha=alpha, early_stopping=True,
+                            validation_fraction=0.1, max_iter=max_iter, random_state=seed)
+        clf.fit(x[train], y[train])
+        pred = clf.predict(x[test])
+        n_features = x.shape[1]
+        settings.update({"hidden": list(hidden), "alpha": alpha, "scale": scale, "early_stopping": True,
+                         "validation_fraction": 0.1, "max_iter": max_iter, "epochs_run": clf.n_iter_})
+        if pooling == "cluster":
+            settings["n_clusters"] = n_clusters
+        if method == "random":
+            settings["random_dim"] = int(kv_used.vectors.shape[1])
+    return {
+        "status": "ok",
+        "method": method,
+        "pooling": pooling,
+        "accuracy": float(accuracy_score(y[test], pred)),
+        "macro_f1": float(f1_score(y[test], pred, average="macro")),
+        "n_train": int(train.sum()),
+        "n_test": int(test.sum()),
+        "n_classes": int(len(np.unique(y))),
+        "oov_rate": oov,
+        "dim": int(n_features),
+        "seconds": time.perf_counter() - start,
+        "settings": settings,
+    }
+
+
+def _load_vectors(path: Path, limit: int | None):
+    from w2v.vectors import KeyedVectors
+
+    # Pretrained files hold a few words in broken UTF-8; the classifier only looks words up.
+    return KeyedVectors.load(path, limit=limit, unicode_errors="ignore")
+
+
+def classify(docs_path: str | os.PathLike, corpus_path: str | os.PathLike, vectors_path=None,
+             method: str = "mlp", pooling: str = "mean", seed: int = 0,
+             hidden: Sequence[int] = DEFAULT_HIDDEN, out: str | os.PathLike | None = None, *,
+             scale: str = "standard", alpha: float = 1e-4, dim: int = 100, n_clusters: int = N_CLUSTERS,
+             limit: int | None = None, allow_missing: bool = False,
+             case_fallback: bool | None = None) -> dict:
+    """Classify the documents of a data set and return (and write to ``out``) the metrics.
+
+    ``vectors_path`` is a model directory, a word2vec-format file, an already
+    loaded ``KeyedVectors`` or None (``tfidf_logreg``, ``random``); ``limit``
+    keeps the first ``limit`` words of a vectors file (for large pretrained
+    files). When the vectors file is missing and ``allow_missing`` is set, the
+    result is ``{"status": "absent", "reason": ...}`` (plus the settings)
+    instead of an error. See :func:`evaluate` for the other arguments and the
+    result's fields.
+    """
+    start = time.perf_counter()
+    header = {"docs": str(docs_path), "corpus": str(corpus_path)}
+    kv = vectors_path
+    if isinstance(vectors_path, (str, os.PathLike)):
+        vpath = Path(vectors_path)
+        header["vectors"] = str(vpath)
+        if method == "tfidf_logreg":
+            raise W2VError(f"{vpath}: method tfidf_logreg uses no word vectors; leave out --vectors")
+        if not vpath.exists():
+            if not allow_missing:
+                raise W2VError(f"{vpath}: no such vectors file or model directory; "
+                               f"train or download it, or pass --allow-missing")
+            result = {"status": "absent", "reason": f"{vpath}: no such vectors file or model directory",
+                      "method": method, "pooling": pooling, **header,
+                      "settings": {"seed": seed, "limit": limit}}
+            if out is not None:
+                write_json(out, result)
+            return result
+        kv = _load_vectors(vpath, limit)
+    corpus = load_corpus(docs_path, corpus_path)
+    result = evaluate(corpus, kv, method, pooling, seed, hidden, scale=scale, alpha=alpha, dim=dim,
+                      n_clusters=n_clusters, case_fallback=case_fallback)
+    result.update(header)
+    result["settings"]["limit"] = limit
+    result["n_unsup_skipped"] = corpus.n_skipped
+    result["seconds"] = time.perf_counter() - start
+    if out is not None:
+        write_json(out, result)
+    return result

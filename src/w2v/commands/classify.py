@@ -1,0 +1,69 @@
+"""``w2v classify``: document classification with word-vector features or a baseline."""
+
+from __future__ import annotations
+
+import sys
+
+from w2v.errors import W2VError
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(s) for s in text.split(","))
+    except ValueError:
+        sizes = ()
+    if not sizes or min(sizes) < 1:
+        raise W2VError(f"--hidden {text!r}: expected comma-separated positive layer sizes, e.g. 256 or 256,64")
+    return sizes
+
+
+def register(subparsers) -> None:
+    """Add the ``classify`` subcommand."""
+    from w2v.classify import DEFAULT_HIDDEN, METHODS, POOLINGS, SCALES
+
+    p = subparsers.add_parser(
+        "classify", help="classify documents with word-vector features (or a baseline); write metrics JSON",
+        description="Fit a classifier on the official train split and report accuracy and macro-F1 "
+                    "on the test split (unsup documents are never used).")
+    p.add_argument("docs", help="document table (documents.jsonl.gz)")
+    p.add_argument("corpus", help="tokenised corpus aligned with DOCS (corpus.txt.gz)")
+    p.add_argument("--out", required=True, help="result JSON, written atomically")
+    p.add_argument("--vectors", default=None,
+                   help="model directory (DIR/vectors.bin) or word2vec-format file (text, binary, .gz)")
+    p.add_argument("--method", choices=METHODS, default="mlp",
+                   help="mlp: MLP on pooled word vectors; random: the same with seeded random vectors; "
+                        "tfidf_logreg: TF-IDF + logistic regression (default: mlp)")
+    p.add_argument("--pooling", choices=POOLINGS, default="mean", help="document vector (default: mean)")
+    p.add_argument("--scale", choices=SCALES, default="standard",
+                   help="feature scaling before the MLP, fitted on train (default: standard)")
+    p.add_argument("--hidden", type=str, default=",".join(map(str, DEFAULT_HIDDEN)),
+                   help="MLP hidden layer sizes, comma-separated (default: %(default)s)")
+    p.add_argument("--alpha", type=float, default=1e-4, help="MLP L2 penalty (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--dim", type=int, default=100,
+                   help="dimension of random vectors when --vectors is not given (default: 100)")
+    p.add_argument("--clusters", type=int, default=50,
+                   help="k-means clusters of the cluster pooling (default: %(default)s)")
+    p.add_argument("--limit", type=int, default=None,
+                   help="read only the first N words of the vectors file (large pretrained files)")
+    p.add_argument("--allow-missing", action="store_true",
+                   help="when the --vectors file is missing, write a {\"status\": \"absent\"} row instead of failing")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    """Run the classification and print a one-line summary to stderr."""
+    from w2v.classify import classify
+
+    result = classify(args.docs, args.corpus, args.vectors, method=args.method, pooling=args.pooling,
+                      seed=args.seed, hidden=_hidden(args.hidden), out=args.out, scale=args.scale,
+                      alpha=args.alpha, dim=args.dim, n_clusters=args.clusters, limit=args.limit,
+                      allow_missing=args.allow_missing)
+    if result["status"] == "absent":
+        print(f"w2v classify: vectors absent ({result['reason']}); wrote {args.out}", file=sys.stderr)
+    else:
+        print(f"w2v classify: {result['method']}/{result['pooling']} accuracy {result['accuracy']:.4f} "
+              f"macro-F1 {result['macro_f1']:.4f} (oov {result['oov_rate']:.3f}) -> {args.out}",
+              file=sys.stderr)
+    return 0
+

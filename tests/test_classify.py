@@ -1,0 +1,270 @@
+"""Tests for w2v.classify: poolings by hand, train-only fitting, OOV, baselines, end to end."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+
+import numpy as np
+import pytest
+
+from w2v import classify as C
+from w2v.cli import main
+from w2v.documents import write_documents
+from w2v.errors import W2VError
+from w2v.io import atomic_open
+
+
+class StandIn:
+    """The KeyedVectors interface the classifier uses (words, vectors, counts)."""
+
+    def __init__(self, words, vectors, counts=None):
+        self.index_to_key = list(words)
+        self.key_to_index = {w: i for i, w in enumerate(words)}
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+        self.counts = counts
+
+    @property
+    def vector_size(self):
+        return self.vectors.shape[1]
+
+
+KV = StandIn(["a", "b", "c", "d"], [[1, 0], [0, 2], [3, 3], [-1, -2]])
+DOCS = [["a", "a", "b"], ["b", "c", "x"], [], ["x"], ["d"]]
+
+
+def test_mean_by_hand_with_oov_and_empty_documents():
+    v = C.document_vectors(DOCS, KV, "mean")
+    np.testing.assert_allclose(v, [[2 / 3, 2 / 3], [1.5, 2.5], [0, 0], [0, 0], [-1, -2]])
+
+
+def test_tfidf_by_hand():
+    v = C.document_vectors(DOCS, KV, "tfidf")
+    n = 5  # documents the IDF is fitted on
+    idf_a = math.log((1 + n) / (1 + 1)) + 1
+    idf_b = math.log((1 + n) / (1 + 2)) + 1
+    idf_c = math.log((1 + n) / (1 + 1)) + 1
+    d0 = (2 * idf_a * np.array([1, 0]) + idf_b * np.array([0, 2])) / (2 * idf_a + idf_b)
+    d1 = (idf_b * np.array([0, 2]) + idf_c * np.array([3, 3])) / (idf_b + idf_c)
+    np.testing.assert_allclose(v, [d0, d1, [0, 0], [0, 0], [-1, -2]], rtol=1e-6)
+
+
+def test_swem_concatenates_mean_and_max_without_flooring_at_zero():
+    v = C.document_vectors(DOCS, KV, "swem")
+    np.testing.assert_allclose(v, [[2 / 3, 2 / 3, 1, 2], [1.5, 2.5, 3, 3], [0, 0, 0, 0],
+                                   [0, 0, 0, 0], [-1, -2, -1, -2]])
+
+
+def test_swem_max_pooling_across_chunks(monkeypatch):
+    monkeypatch.setattr(C, "_SWEM_CHUNK", 2)
+    v = C.document_vectors(DOCS, KV, "swem")
+    np.testing.assert_allclose(v[:, 2:], [[1, 2], [3, 3], [0, 0], [0, 0], [-1, -2]])
+
+
+def test_sif_by_hand_single_training_document():
+    # Fitted on d0 = [a, a, b] only: p(a) = 2/3, p(b) = 1/3, p(c) = 0; with a = 1 the
+    # weights are 3/5, 3/4, 1. d0 = (2*3/5*[1,0] + 3/4*[0,2]) / 3 = [0.4, 0.5] is the
+    # principal direction, so d0 becomes 0; d1 = (3/4*[0,2] + [3,3]) / 2 = [1.5, 2.25]
+    # minus its projection on [0.4, 0.5]: 1.725/0.41 * [0.4, 0.5] -> [-15/82, 12/82].
+    fit = [True, False, False, False, False]
+    v = C.document_vectors(DOCS, KV, "sif", fit, a=1.0)
+    np.testing.assert_allclose(v[0], [0, 0], atol=1e-9)
+    np.testing.assert_allclose(v[1], [-15 / 82, 12 / 82], rtol=1e-6)
+    np.testing.assert_allclose(v[2], [0, 0])
+    u = np.array([0.4, 0.5]) / math.sqrt(0.41)
+    np.testing.assert_allclose(v @ u, 0, atol=1e-9)
+
+
+def test_sif_default_weight_downweights_frequent_words():
+    # Fitted on d0 = 98 x a + 2 x b: p(a) = 0.98, p(b) = 0.02, a = 1e-3.
+    w_a, w_b = 1e-3 / (1e-3 + 0.98), 1e-3 / (1e-3 + 0.02)
+    kv = StandIn(["a", "b"], [[1, 0], [0, 1]])
+    v = C.document_vectors([["a"] * 98 + ["b"] * 2, ["a", "b"]], kv, "sif", [True, False])
+    u = np.array([98 * w_a, 2 * w_b]) / 100
+    u /= np.linalg.norm(u)
+    pre = np.array([w_a, w_b]) / 2
+    np.testing.assert_allclose(v[1], pre - (pre @ u) * u, rtol=1e-6)
+    assert w_b / w_a > 40  # the rare word dominates
+
+
+def test_cluster_pooling_by_hand():
+    # Two clear clusters {a, b} and {c, d}; every type has df = 2, so the IDF
+    # weights are equal and cancel: block k = sum of the cluster's tokens / 5.
+    kv = StandIn(["a", "b", "c", "d"], [[1, 0], [2, 0.1], [0, 1], [0.1, 3]])
+    docs = [["c", "a", "c", "b", "d"], ["a", "b", "c", "d"], []]
+    v = C.document_vectors(docs, kv, "cluster", n_clusters=2)
+    # clusters are numbered by their first type in corpus order: c's cluster is block 0
+    np.testing.assert_allclose(v[0], [0.1 / 5, 5 / 5, 3 / 5, 0.1 / 5], rtol=1e-6)
+    np.testing.assert_allclose(v[1], [0.1 / 4, 4 / 4, 3 / 4, 0.1 / 4], rtol=1e-6)
+    np.testing.assert_array_equal(v[2], 0)
+    # more clusters than training types: one centroid (a's), unused blocks stay zero, the
+    # width stays n_clusters x d; c, seen only in a test document, joins the nearest centroid
+    w = C.document_vectors([["a"], ["c"]], kv, "cluster", [True, False], n_clusters=3)
+    np.testing.assert_allclose(w, [[1, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0]])
+
+
+def test_fitting_uses_training_documents_only():
+    train = [["a", "a", "b"], ["b", "c"], ["d", "a"]]
+    fit = [True, True, True, False, False]
+    for pooling in ("tfidf", "sif", "cluster"):
+        v1 = C.document_vectors(train + [["c"], ["c", "a"]], KV, pooling, fit, n_clusters=2)
+        v2 = C.document_vectors(train + [["c"], ["a"]], KV, pooling, fit, n_clusters=2)
+        leak = C.document_vectors(train + [["c"], ["c", "a"]], KV, pooling, None, n_clusters=2)
+        np.testing.assert_array_equal(v1[:4], v2[:4])  # test documents do not move anything else
+        assert not np.allclose(leak[:3], v1[:3])  # a fit on all documents would differ
+
+
+def test_all_oov_documents_and_empty_corpus():
+    v = C.document_vectors([["x", "y"], []], KV, "tfidf")
+    np.testing.assert_array_equal(v, np.zeros((2, 2)))
+    assert C.document_vectors([], KV, "sif").shape == (0, 2)
+
+
+def test_unknown_pooling_is_a_user_error():
+    with pytest.raises(W2VError, match="pooling 'median'"):
+        C.document_vectors(DOCS, KV, "median")
+
+
+def test_case_and_digit_fallback_for_pretrained_vocabularies():
+    kv = StandIn(["Paris", "NASA", "the", "####", "mp#"], np.eye(5))
+    types = ["paris", "nasa", "the", "1993", "mp3", "x"]
+    np.testing.assert_array_equal(C.lookup_rows(types, kv), [0, 1, 2, 3, 4, -1])
+    np.testing.assert_array_equal(C.lookup_rows(types, kv, case_fallback=False), [-1, -1, 2, -1, -1, -1])
+    np.testing.assert_array_equal(C.lookup_rows(["paris"], KV), [-1])  # lower-case vectors: no fallback
+
+
+# ----------------------------------------------------------------- end to end
+POS = ["good", "great", "fine", "nice", "superb"]
+NEG = ["bad", "awful", "poor", "worse", "dull"]
+NOISE = [f"w{i}" for i in range(30)]
+
+
+def _synthetic(tmp_path, n_train=1000, n_test=400, shuffle=False, seed=0):
+    """Two classes that differ only in which sentiment words they use."""
+    rng = np.random.default_rng(seed)
+    docs, lines = [], []
+    for split, n in (("train", n_train), ("test", n_test), ("unsup", 20)):
+        for i in range(n):
+            label = ["neg", "pos"][i % 2]
+            words = list(rng.choice(NOISE, 7)) + list(rng.choice(POS if label == "pos" else NEG, 3))
+            if split == "unsup":
+                words.append("unsuponly")
+            docs.append({"id": f"{split}/{i}", "split": split, "label": "" if split == "unsup" else label,
+                         "text": " ".join(words)})
+            lines.append(" ".join(words))
+    if shuffle:
+        train_labels = [d["label"] for d in docs[:n_train]]
+        rng.shuffle(train_labels)
+        for d, lab in zip(docs, train_labels):
+            d["label"] = lab
+    write_documents(docs, tmp_path / "documents.jsonl.gz")
+    with atomic_open(tmp_path / "corpus.txt.gz") as fh:
+        fh.write("\n".join(lines) + "\n")
+    words = POS + NEG + NOISE
+    vecs = np.random.default_rng(1).normal(0, 0.2, (len(words), 8))
+    vecs[:, 1] += 2.0  # a direction shared by all words, as in real embeddings (what SIF removes)
+    vecs[: len(POS), 0] += 1.0
+    vecs[len(POS): len(POS) + len(NEG), 0] -= 1.0
+    return tmp_path / "documents.jsonl.gz", tmp_path / "corpus.txt.gz", StandIn(words, vecs)
+
+
+@pytest.mark.parametrize("pooling", C.POOLINGS)
+def test_end_to_end_separates_two_classes(tmp_path, pooling):
+    docs, corpus, kv = _synthetic(tmp_path)
+    out = tmp_path / "result.json"
+    r = C.classify(docs, corpus, kv, "mlp", pooling, seed=0, hidden=(16,), out=out, n_clusters=4)
+    assert r["accuracy"] > 0.9 and r["macro_f1"] > 0.9
+    assert (r["n_train"], r["n_test"], r["n_classes"], r["n_unsup_skipped"]) == (1000, 400, 2, 20)
+    assert r["oov_rate"] == 0.0
+    assert json.loads(out.read_text())["accuracy"] == r["accuracy"]
+
+
+def test_shuffled_labels_control_is_at_chance(tmp_path):
+    docs, corpus, kv = _synthetic(tmp_path, shuffle=True)
+    r = C.classify(docs, corpus, kv, "mlp", "mean", seed=0, hidden=(16,))
+    assert r["accuracy"] < 0.65
+
+
+def test_tfidf_logreg_baseline_and_oov_rate(tmp_path):
+    docs, corpus, _ = _synthetic(tmp_path)
+    r = C.classify(docs, corpus, None, "tfidf_logreg")
+    assert r["accuracy"] > 0.9 and r["pooling"] is None
+    assert r["oov_rate"] == 0.0  # unsup-only words are not counted: unsup is never read
+    half = StandIn(POS + NOISE, np.random.default_rng(0).normal(size=(35, 4)))
+    r = C.classify(docs, corpus, half, "mlp", "mean", hidden=(8,))
+    assert r["oov_rate"] == pytest.approx(0.15)  # 3 of the 10 tokens of each neg document (half)
+
+
+def test_random_baseline_is_seeded(tmp_path):
+    docs, corpus, kv = _synthetic(tmp_path)
+    corpus_ = C.load_corpus(docs, corpus)
+    a = C.evaluate(corpus_, None, "random", "mean", seed=3, hidden=(8,), dim=6)
+    b = C.evaluate(corpus_, None, "random", "mean", seed=3, hidden=(8,), dim=6)
+    assert a["accuracy"] == b["accuracy"] and a["dim"] == 6
+    same_dim = C.evaluate(corpus_, kv, "random", "mean", seed=3, hidden=(8,))
+    assert same_dim["dim"] == kv.vector_size
+
+
+def test_mlp_is_deterministic_with_a_seed(tmp_path):
+    docs, corpus, kv = _synthetic(tmp_path)
+    corpus_ = C.load_corpus(docs, corpus)
+    runs = [C.evaluate(corpus_, kv, "mlp", "swem", seed=5, hidden=(8,)) for _ in range(2)]
+    assert runs[0]["accuracy"] == runs[1]["accuracy"]
+    assert runs[0]["settings"]["epochs_run"] == runs[1]["settings"]["epochs_run"]
+
+
+def test_absent_pretrained_vectors_row(tmp_path):
+    docs, corpus, _ = _synthetic(tmp_path, n_train=4, n_test=4)
+    missing = tmp_path / "GoogleNews-vectors-negative300.bin.gz"
+    out = tmp_path / "pretrained.json"
+    r = C.classify(docs, corpus, missing, "mlp", "mean", out=out, limit=1000, allow_missing=True)
+    assert r["status"] == "absent" and str(missing) in r["reason"]
+    assert json.loads(out.read_text())["status"] == "absent"
+    with pytest.raises(W2VError, match="no such vectors file"):
+        C.classify(docs, corpus, missing, "mlp")
+
+
+def test_misaligned_corpus_and_bad_bytes(tmp_path):
+    docs, corpus, kv = _synthetic(tmp_path, n_train=4, n_test=4)
+    short = tmp_path / "short.txt"
+    short.write_text("good w1\n")
+    with pytest.raises(W2VError, match="has 1 lines"):
+        C.load_corpus(docs, short)
+    long = tmp_path / "long.txt.gz"
+    with gzip.open(corpus, "rb") as fh:
+        long.write_bytes(gzip.compress(fh.read() + b"extra line\n"))
+    with pytest.raises(W2VError, match="more lines"):
+        C.load_corpus(docs, long)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"good \xff\xfe\n" * 28)
+    with pytest.raises(W2VError, match="not valid UTF-8"):
+        C.load_corpus(docs, bad)
+
+
+def test_missing_label_and_single_class_are_user_errors(tmp_path):
+    write_documents([{"id": "1", "split": "train", "label": "", "text": "a"}], tmp_path / "d.jsonl.gz")
+    (tmp_path / "c.txt").write_text("a\n")
+    with pytest.raises(W2VError, match="has no label"):
+        C.load_corpus(tmp_path / "d.jsonl.gz", tmp_path / "c.txt")
+    write_documents([{"id": str(i), "split": s, "label": "x", "text": "a"} for i, s in enumerate(["train", "test"])],
+                    tmp_path / "e.jsonl.gz")
+    (tmp_path / "e.txt").write_text("a\na\n")
+    with pytest.raises(W2VError, match="1 label"):
+        C.classify(tmp_path / "e.jsonl.gz", tmp_path / "e.txt", None, "tfidf_logreg")
+
+
+def test_cli_baseline_and_absent_row(tmp_path, capsys):
+    docs, corpus, _ = _synthetic(tmp_path, n_train=40, n_test=40)
+    out = tmp_path / "r.json"
+    assert main(["classify", str(docs), str(corpus), "--out", str(out), "--method", "random",
+                 "--dim", "5", "--hidden", "8", "--seed", "2"]) == 0
+    r = json.loads(out.read_text())
+    assert r["method"] == "random" and r["dim"] == 5 and r["settings"]["hidden"] == [8]
+    assert main(["classify", str(docs), str(corpus), "--out", str(out), "--vectors",
+                 str(tmp_path / "none.bin"), "--allow-missing"]) == 0
+    assert json.loads(out.read_text())["status"] == "absent"
+    assert main(["classify", str(docs), str(corpus), "--out", str(out), "--vectors",
+                 str(tmp_path / "none.bin")]) == 2
+    assert "no such vectors file" in capsys.readouterr().err
+    assert main(["classify", str(docs), str(corpus), "--out", str(out), "--hidden", "0"]) == 2
