@@ -26,7 +26,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 # Architectures
 SG = 0
@@ -54,6 +57,38 @@ N_FPARAMS = 4
 _MAX_EXP = 30.0  # clamp for exp() in the sigmoid / softplus (exact within float32)
 
 _fast = dict(nogil=True, fastmath=True, cache=True, inline="always")
+
+
+# --------------------------------------------------------------------------- prefetch
+@intrinsic
+def _prefetch_row(typingctx, arr, row):
+    """Ask the CPU to start loading row ``row`` of a 2-D array (llvm.prefetch; no effect on results).
+
+    The rows the output layers touch are scattered over the matrix: issuing
+    their loads before they are needed hides much of the memory latency.
+    """
+    if not (isinstance(arr, types.Array) and arr.ndim == 2 and isinstance(row, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        aryty, rowty = signature.args
+        ary = context.make_array(aryty)(context, builder, args[0])
+        zero = context.get_constant(types.intp, 0)
+        r = context.cast(builder, args[1], rowty, types.intp)
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [r, zero], wraparound=False)
+        i8p = ir.IntType(8).as_pointer()
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, ir.IntType(32), ir.IntType(32), ir.IntType(32)])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
+        raw = builder.bitcast(ptr, i8p)
+        rowbytes = aryty.dtype.bitwidth // 8
+        for off in range(0, 4 * 64, 64):  # the first 256 bytes of the row (64 floats)
+            builder.call(fn, [builder.gep(raw, [ir.Constant(ir.IntType(64), off)]),
+                              ir.Constant(ir.IntType(32), 1), ir.Constant(ir.IntType(32), 3),
+                              ir.Constant(ir.IntType(32), 1)])
+        del rowbytes
+        return context.get_dummy_value()
+
+    return types.void(arr, row), codegen
 
 
 # --------------------------------------------------------------------------- random numbers
@@ -202,14 +237,20 @@ def output_step(loss_kind, h, target, wo, neu1e, K, state,
     if loss_kind == NS or loss_kind == NCE:
         # Binary logistic losses on the target (label 1) and K noise words (label 0).
         # NCE shifts every logit by -log(K q(w)) (TensorFlow's nce_loss).
-        for j in range(K + 1):
+        # The noise words are drawn first so that their rows can be prefetched.
+        n = 0
+        for j in range(K):
+            w = draw_noise(state, alias_prob, alias_idx)
+            if w != target:
+                cand[n] = w
+                _prefetch_row(wo, w)
+                n += 1
+        for j in range(n + 1):
             if j == 0:
                 w = target
                 label = 1.0
             else:
-                w = draw_noise(state, alias_prob, alias_idx)
-                if w == target:
-                    continue
+                w = cand[j - 1]
                 label = 0.0
             f = _dot(h, wo, w)
             if loss_kind == NCE:

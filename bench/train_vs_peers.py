@@ -1,0 +1,250 @@
+#!/usr/bin/env python
+"""Train the same word2vec models with w2v and its peers; print speed, memory and analogy accuracy.
+
+Peers: gensim (``corpus_file``), word2vec.c (the ``word2vec`` binary that the PyPI
+package ``word2vec`` compiles), fastText (``fasttext`` package, character n-grams
+off: ``maxn=0``). Every trainer runs in its own process on the same corpus file
+with the same settings and thread count; wall time and peak RSS are those of
+that whole process (vocabulary pass, compilation/loading and saving included),
+and words/s = corpus words × epochs / wall time (the issue's definition).
+Analogy accuracy: questions-words.txt, the 30,000 most frequent words, 3CosAdd.
+
+Corpus: the 100k IMDb reviews (train + test + unsup) of aclImdb, lower-cased and
+tokenised by ``w2v``'s ``raw`` variant; built once into ``--workdir`` from the
+archive found through ``--mirror`` (default: ``$W2V_DATA_MIRROR``).
+
+Examples::
+
+    W2V_DATA_MIRROR=../shared/data python bench/train_vs_peers.py --peers gensim
+    python bench/train_vs_peers.py --models sg-ns,cbow-ns,sg-hs,cbow-hs --threads 1,2 \
+        --peers gensim,word2vec.c,fasttext
+    python bench/train_vs_peers.py --limit-docs 20000 --epochs 1      # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+
+
+def build_corpus(workdir: Path, mirror: str | None, limit_docs: int | None) -> Path:
+    """The IMDb corpus as one lower-cased review per line (cached)."""
+    name = f"imdb-raw{'' if not limit_docs else f'-{limit_docs}'}.txt"
+    out = workdir / name
+    if out.exists():
+        return out
+    from w2v.data import download, read_imdb
+    from w2v.io import atomic_open
+    from w2v.preprocess import Variant, preprocess_text
+
+    archive = download("imdb", workdir / "downloads", mirror=mirror, progress=False)
+    variant = Variant.parse("raw")
+    with atomic_open(out, "w") as fh:
+        for i, doc in enumerate(read_imdb(archive)):
+            if limit_docs and i >= limit_docs:
+                break
+            fh.write(" ".join(preprocess_text(doc["text"], variant)))
+            fh.write("\n")
+    return out
+
+
+# --------------------------------------------------------------------------- one training run (child process)
+def run_one(trainer: str, model: str, loss: str, threads: int, corpus: str, out: str, a: argparse.Namespace):
+    sg = model == "sg"
+    os.makedirs(out, exist_ok=True)
+    vectors = os.path.join(out, "vectors.bin")
+    if trainer == "w2v":
+        from w2v.train import TrainConfig, train_file
+
+        cfg = TrainConfig(model=model, loss=loss, negative=a.negative, dim=a.dim, window=a.window,
+                          sample=a.sample, epochs=a.epochs, min_count=a.min_count, workers=threads,
+                          seed=a.seed, shared_negatives=a.shared_negatives and loss == "ns")
+        train_file(corpus, out, cfg, progress=False)
+    elif trainer == "gensim":
+        from gensim.models import Word2Vec
+
+        m = Word2Vec(corpus_file=corpus, vector_size=a.dim, window=a.window, min_count=a.min_count,
+                     sample=a.sample, sg=int(sg), hs=int(loss == "hs"), negative=a.negative if loss == "ns" else 0,
+                     epochs=a.epochs, workers=threads, seed=a.seed)
+        m.wv.save_word2vec_format(vectors, binary=True)
+    elif trainer == "word2vec.c":
+        exe = shutil.which("word2vec")
+        if exe is None:
+            raise SystemExit("word2vec binary not found: pip install word2vec")
+        cmd = [exe, "-train", corpus, "-output", vectors, "-cbow", str(int(not sg)), "-size", str(a.dim),
+               "-window", str(a.window), "-negative", str(a.negative if loss == "ns" else 0),
+               "-hs", str(int(loss == "hs")), "-sample", str(a.sample), "-threads", str(threads),
+               "-iter", str(a.epochs), "-min-count", str(a.min_count), "-binary", "1",
+               "-alpha", str(0.025 if sg else 0.05)]
+        sys.stdout.flush()
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.execv(exe, cmd)  # same process: the parent measures the binary itself
+    elif trainer == "fasttext":
+        import fasttext
+        import numpy as np
+
+        from w2v.vectors import KeyedVectors
+
+        m = fasttext.train_unsupervised(corpus, model="skipgram" if sg else "cbow", dim=a.dim, ws=a.window,
+                                        epoch=a.epochs, minCount=a.min_count, neg=a.negative,
+                                        loss="hs" if loss == "hs" else "ns", t=a.sample, thread=threads,
+                                        minn=0, maxn=0, verbose=0, lr=0.05 if sg else 0.05)
+        words = m.get_words()
+        KeyedVectors(words, np.stack([m.get_word_vector(w) for w in words]).astype(np.float32)) \
+            .save_word2vec_format(vectors, binary=True)
+    else:
+        raise SystemExit(f"unknown trainer {trainer}")
+
+
+def _hwm_kb(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def measure(trainer, model, loss, threads, corpus, out, a) -> dict:
+    """Run one trainer in a child process; wall time and peak RSS (VmHWM, polled) of that process.
+
+    ``ru_maxrss`` from wait4 is useless here: a forked child inherits the
+    parent's high-water mark, so the peak is read from /proc while it runs.
+    """
+    cmd = [sys.executable, __file__, "--child", trainer, model, loss, str(threads), str(corpus), str(out),
+           "--dim", str(a.dim), "--window", str(a.window), "--negative", str(a.negative),
+           "--sample", str(a.sample), "--epochs", str(a.epochs), "--min-count", str(a.min_count),
+           "--seed", str(a.seed)] + (["--shared-negatives"] if a.shared_negatives else [])
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _hwm_kb(proc.pid) or 0)
+        time.sleep(0.05)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"{trainer} {model}-{loss} failed (status {proc.returncode})")
+    return {"wall_s": wall, "peak_rss_mb": peak / 1024}
+
+
+def analogy(vectors: Path, questions: Path) -> float:
+    from w2v.evaluate import evaluate_analogies
+    from w2v.vectors import KeyedVectors
+
+    kv = KeyedVectors.load_word2vec_format(vectors, binary=True, unicode_errors="replace")
+    if "</s>" in kv.key_to_index:  # word2vec.c's sentence marker is not a word
+        keep = [i for i, w in enumerate(kv.index_to_key) if w != "</s>"]
+        kv = KeyedVectors([kv.index_to_key[i] for i in keep], kv.vectors[keep])
+    res = evaluate_analogies(kv, questions, restrict_vocab=30000, methods=("add",))
+    return 100.0 * res["methods"]["add"]["total"]["accuracy"]
+
+
+def timing_breakdown(corpus: Path, a) -> dict:
+    """What users pay besides the epochs: Numba compile (cold and cached) and the vocabulary pass."""
+    code = ("import time,json;t=time.perf_counter();import w2v.kernels as k;from w2v.train import _warm_up;"
+            "_warm_up(%d);print(json.dumps(time.perf_counter()-t))" % a.dim)
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(a.workdir) / "numba-cold"))
+    shutil.rmtree(env["NUMBA_CACHE_DIR"], ignore_errors=True)
+    cold = json.loads(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                     check=True).stdout)
+    warm = json.loads(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                     check=True).stdout)
+    from w2v.train import load_corpus
+
+    t = time.perf_counter()
+    load_corpus(corpus, None, a.min_count, None, None)
+    return {"compile_cold_s": cold, "compile_cached_s": warm, "vocab_pass_s": time.perf_counter() - t}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--peers", default="gensim", help="comma list of gensim, word2vec.c, fasttext")
+    p.add_argument("--models", default="sg-ns,cbow-ns,sg-hs,cbow-hs")
+    p.add_argument("--threads", default="2", help="comma list of thread counts")
+    p.add_argument("--workdir", default=str(REPO / "results" / "bench"))
+    p.add_argument("--mirror", default=os.environ.get("W2V_DATA_MIRROR"))
+    p.add_argument("--corpus", default=None, help="use this corpus file instead of building IMDb")
+    p.add_argument("--limit-docs", type=int, default=None)
+    p.add_argument("--questions", default=str(REPO / "data" / "sample" / "questions-words.txt"))
+    p.add_argument("--dim", type=int, default=100)
+    p.add_argument("--window", type=int, default=5)
+    p.add_argument("--negative", type=int, default=5)
+    p.add_argument("--sample", type=float, default=1e-4)
+    p.add_argument("--epochs", type=int, default=5)
+    p.add_argument("--min-count", type=int, default=5)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--shared-negatives", action="store_true", help="w2v: sg+ns shares noise words per window")
+    p.add_argument("--no-breakdown", action="store_true", help="skip the compile / vocabulary timings")
+    p.add_argument("--json", default=None, help="also write the rows as JSON here")
+    p.add_argument("--child", nargs=6, metavar=("TRAINER", "MODEL", "LOSS", "THREADS", "CORPUS", "OUT"),
+                   help=argparse.SUPPRESS)
+    a = p.parse_args(argv)
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    if a.child:
+        trainer, model, loss, threads, corpus, out = a.child
+        run_one(trainer, model, loss, int(threads), corpus, out, a)
+        return 0
+
+    work = Path(a.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    corpus = Path(a.corpus) if a.corpus else build_corpus(work, a.mirror, a.limit_docs)
+    with open(corpus, "rb") as fh:
+        words = sum(len(line.split()) for line in fh)
+    print(f"corpus {corpus}: {words:,} words; dim {a.dim} window {a.window} K {a.negative} "
+          f"sample {a.sample:g} epochs {a.epochs} min_count {a.min_count}", flush=True)
+    trainers = ["w2v"] + [t for t in a.peers.split(",") if t]
+    rows = []
+    for threads in [int(t) for t in a.threads.split(",")]:
+        for spec in a.models.split(","):
+            model, loss = spec.split("-")
+            for trainer in trainers:
+                out = work / "runs" / f"{trainer}-{spec}-t{threads}"
+                r = measure(trainer, model, loss, threads, corpus, out, a)
+                r.update(trainer=trainer, model=spec, threads=threads,
+                         words_per_sec=words * a.epochs / r["wall_s"],
+                         analogy=analogy(out / "vectors.bin", Path(a.questions)))
+                rows.append(r)
+                print(f"  {spec:8s} t={threads} {trainer:10s} {r['wall_s']:7.1f} s  "
+                      f"{r['words_per_sec'] / 1e3:8.0f}k words/s  {r['peak_rss_mb']:7.0f} MB  "
+                      f"analogy {r['analogy']:5.1f}%", flush=True)
+    print()
+    print("| model | threads | trainer | wall s | words/s | × gensim | peak MB | analogy % | Δ vs best peer |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        same = [x for x in rows if x["model"] == r["model"] and x["threads"] == r["threads"]]
+        g = [x for x in same if x["trainer"] == "gensim"]
+        ratio = f"{r['words_per_sec'] / g[0]['words_per_sec']:.2f}" if g else "-"
+        peers = [x["analogy"] for x in same if x["trainer"] != "w2v"]
+        delta = f"{r['analogy'] - max(peers):+.1f}" if peers and r["trainer"] == "w2v" else ""
+        print(f"| {r['model']} | {r['threads']} | {r['trainer']} | {r['wall_s']:.1f} | "
+              f"{r['words_per_sec'] / 1e3:.0f}k | {ratio} | {r['peak_rss_mb']:.0f} | {r['analogy']:.1f} | {delta} |")
+    thread_counts = sorted({r["threads"] for r in rows})
+    if len(thread_counts) > 1:
+        print()
+        for spec in a.models.split(","):
+            for trainer in trainers:
+                w = {r["threads"]: r["wall_s"] for r in rows if r["model"] == spec and r["trainer"] == trainer}
+                lo, hi = thread_counts[0], thread_counts[-1]
+                print(f"speed-up {spec} {trainer} {lo}->{hi} threads: {w[lo] / w[hi]:.2f}x")
+    if not a.no_breakdown:
+        print()
+        print("w2v fixed costs:", json.dumps({k: round(v, 2) for k, v in timing_breakdown(corpus, a).items()}))
+    if a.json:
+        Path(a.json).write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
