@@ -26,7 +26,7 @@ wildcard_constraints:
     source=r"[A-Za-z0-9_.-]+",
     vocab=r"vocab-mc\d+(-mv\d+)?",
     kind="models|gensim",
-    pooling="mean|tfidf|sif|swem",
+    pooling="mean|tfidf|sif|swem|cluster",
 
 
 def mirror_opt():
@@ -106,11 +106,19 @@ def model_dirs():
     return [p["dir"] for p in POINTS] + list(GENSIM_BY_DIR)
 
 
-def classify_outputs(run_dir, point):
-    """classify JSONs of one model: the study pooling, plus extra poolings on baseline models."""
-    poolings = [config["classification"]["pooling"]]
-    if point.get("baseline"):
-        poolings += [x for x in config["classification"]["baseline_poolings"] if x not in poolings]
+def classify_outputs(run_dir, point, extra=True):
+    """classify JSONs of one model: the study pooling, plus the extra poolings on the first-seed baseline.
+
+    In the default grid only the baseline and the models of `classification.studies` are classified.
+    """
+    cls = config["classification"]
+    studies = cls.get("studies")
+    if (config["grid"] != "full" and studies is not None and not point.get("baseline")
+            and not any(m["study"] in studies for m in point["studies"])):
+        return []
+    poolings = [cls["pooling"]]
+    if extra and point.get("baseline") and point["seed"] == config["training"]["seeds"][0]:
+        poolings += [x for x in cls["baseline_poolings"] if x not in poolings]
     return [f"{run_dir}/classify-mlp-{pool}.json" for pool in poolings]
 
 
@@ -134,7 +142,7 @@ def model_outputs():
     for p in POINTS:
         out += [f"{p['dir']}/eval.json"] + classify_outputs(p["dir"], p)
     for d, p in GENSIM_BY_DIR.items():
-        out += [f"{d}/eval.json"] + classify_outputs(d, p)
+        out += [f"{d}/eval.json"] + classify_outputs(d, p, extra=False)
     return out
 
 

@@ -24,7 +24,7 @@ rule runs_list:
         f"{L}/report/runs_list.log",
     run:
         points = [{**p, "classify": classify_outputs(p["dir"], p)} for p in POINTS]
-        gensim = [{**p, "dir": d, "classify": classify_outputs(d, p)} for d, p in GENSIM_BY_DIR.items()]
+        gensim = [{**p, "dir": d, "classify": classify_outputs(d, p, extra=False)} for d, p in GENSIM_BY_DIR.items()]
         lines, views = w2vconfig.study_runs(points, R, gensim, baseline_specs())
         w2vconfig.write_study_runs(lines, views, output.runs)
         Path(output.views).mkdir(parents=True, exist_ok=True)
