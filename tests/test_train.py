@@ -22,7 +22,7 @@ def test_keep_probability_worked_numbers():
     keep = keep_probabilities(counts, 1e-5)
     assert keep[0] == pytest.approx(0.01434, abs=5e-6)   # (sqrt(0.05/1e-5) + 1) * 1e-5 / 0.05
     assert keep[1] == pytest.approx(0.4162, abs=5e-5)    # (sqrt(10) + 1) * 0.1
-    # the often-quoted (sqrt(t/f) + 1) * t/f would give 0.00029 for f = 0.05: not what we do
+    # the often-quoted (sqrt(t/f) + 1) * t/f would give 0.000203 for f = 0.05: not what we do
     assert keep[0] > 0.01
 
 
