@@ -268,3 +268,30 @@ def test_cli_baseline_and_absent_row(tmp_path, capsys):
                  str(tmp_path / "none.bin")]) == 2
     assert "no such vectors file" in capsys.readouterr().err
     assert main(["classify", str(docs), str(corpus), "--out", str(out), "--hidden", "0"]) == 2
+
+
+def test_train_gensim_script_writes_vectors_and_train_json(tmp_path):
+    import importlib.util
+    from pathlib import Path
+
+    gensim = pytest.importorskip("gensim")  # a dev dependency: the reference trainer needs it
+    script = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "train_gensim.py"
+    spec = importlib.util.spec_from_file_location("train_gensim", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    corpus = tmp_path / "corpus.txt.gz"
+    rng = np.random.default_rng(0)
+    lines = [" ".join(rng.choice(NOISE[:10], 20)) for _ in range(50)]
+    corpus.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "classify-mlp-mean.json").write_text("{}")  # another stage's file survives
+    assert mod.main([str(corpus), "--out", str(out), "--dim", "4", "--epochs", "1", "--min-count", "1",
+                     "--workers", "1"]) == 0
+    info = json.loads((out / "train.json").read_text())
+    assert info["trainer"] == "gensim" and info["corpus_words"] == 1000
+    assert info["words_per_second"] == pytest.approx(1000 / info["seconds"])
+    kv = gensim.models.KeyedVectors.load_word2vec_format(str(out / "vectors.bin"), binary=True)
+    assert sorted(kv.index_to_key) == sorted(NOISE[:10]) and kv.vector_size == 4
+    assert (out / "classify-mlp-mean.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt.gz", "run"]  # no temp dirs left

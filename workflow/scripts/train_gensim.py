@@ -17,7 +17,8 @@ spaces; ``.gz`` is decompressed to a temporary file first, because gensim's
   ``"trainer": "gensim"``.
 
 Both are written into a temporary directory next to DIR that is renamed to DIR
-only when everything succeeded. gensim is the reference, never the engine; with
+only when everything succeeded (when DIR exists already, e.g. made by
+Snakemake, the two files are renamed into it, ``train.json`` last). gensim is the reference, never the engine; with
 more than one worker its result is not bit-for-bit reproducible (thread timing
 decides the order of updates), even with a fixed seed.
 """
@@ -125,14 +126,18 @@ def train(args: argparse.Namespace) -> dict:
 
 
 def _replace_dir(tmp: Path, out: Path) -> None:
-    """Rename ``tmp`` to ``out``, replacing an existing ``out`` directory."""
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
-        os.replace(out, old / "dir")
+    """Rename ``tmp`` to ``out``; when ``out`` exists, rename the files into it one by one.
+
+    An existing ``out`` may hold other stages' files (classification results),
+    so it is not replaced as a whole; ``train.json`` moves last, so its presence
+    means the vectors beside it are complete.
+    """
+    if not out.exists():
         os.replace(tmp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.replace(tmp, out)
+        return
+    for name in ("vectors.bin", "train.json"):
+        os.replace(tmp / name, out / name)
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv=None) -> int:
