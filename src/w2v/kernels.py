@@ -61,34 +61,43 @@ _fast = dict(nogil=True, fastmath=True, cache=True, inline="always")
 
 # --------------------------------------------------------------------------- prefetch
 @intrinsic
-def _prefetch_row(typingctx, arr, row):
-    """Ask the CPU to start loading row ``row`` of a 2-D array (llvm.prefetch; no effect on results).
+def _prefetch(typingctx, arr, row, col):
+    """Ask the CPU to start loading element ``arr[row, col]`` of a 2-D array for writing.
 
-    The rows the output layers touch are scattered over the matrix: issuing
-    their loads before they are needed hides much of the memory latency.
+    ``llvm.prefetch`` (rw = write, high locality): no effect on results.
     """
-    if not (isinstance(arr, types.Array) and arr.ndim == 2 and isinstance(row, types.Integer)):
+    if not (isinstance(arr, types.Array) and arr.ndim == 2 and isinstance(row, types.Integer)
+            and isinstance(col, types.Integer)):
         return None
 
     def codegen(context, builder, signature, args):
-        aryty, rowty = signature.args
+        aryty, rowty, colty = signature.args
         ary = context.make_array(aryty)(context, builder, args[0])
-        zero = context.get_constant(types.intp, 0)
         r = context.cast(builder, args[1], rowty, types.intp)
-        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [r, zero], wraparound=False)
+        c = context.cast(builder, args[2], colty, types.intp)
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [r, c], wraparound=False)
         i8p = ir.IntType(8).as_pointer()
         fnty = ir.FunctionType(ir.VoidType(), [i8p, ir.IntType(32), ir.IntType(32), ir.IntType(32)])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0i8")
-        raw = builder.bitcast(ptr, i8p)
-        rowbytes = aryty.dtype.bitwidth // 8
-        for off in range(0, 4 * 64, 64):  # the first 256 bytes of the row (64 floats)
-            builder.call(fn, [builder.gep(raw, [ir.Constant(ir.IntType(64), off)]),
-                              ir.Constant(ir.IntType(32), 1), ir.Constant(ir.IntType(32), 3),
-                              ir.Constant(ir.IntType(32), 1)])
-        del rowbytes
+        i32 = ir.IntType(32)
+        builder.call(fn, [builder.bitcast(ptr, i8p), ir.Constant(i32, 1), ir.Constant(i32, 3),
+                          ir.Constant(i32, 1)])
         return context.get_dummy_value()
 
-    return types.void(arr, row), codegen
+    return types.void(arr, row, col), codegen
+
+
+@njit(**_fast)
+def _prefetch_row(w, r):
+    """Prefetch every cache line of row ``r`` of ``w`` (float32: 16 per 64-byte line).
+
+    The rows the output layers touch are scattered over the matrix: issuing
+    their loads an example before they are needed hides the memory latency.
+    """
+    d = w.shape[1]
+    for k in range(0, d, 16):
+        _prefetch(w, r, k)
+    _prefetch(w, r, d - 1)  # a row that does not start on a line boundary spans one more line
 
 
 # --------------------------------------------------------------------------- random numbers
