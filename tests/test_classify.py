@@ -295,3 +295,22 @@ def test_train_gensim_script_writes_vectors_and_train_json(tmp_path):
     assert sorted(kv.index_to_key) == sorted(NOISE[:10]) and kv.vector_size == 4
     assert (out / "classify-mlp-mean.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt.gz", "run"]  # no temp dirs left
+
+
+def test_cli_with_a_vectors_file_and_limit(tmp_path):
+    from w2v.vectors import KeyedVectors
+
+    docs, corpus, kv = _synthetic(tmp_path, n_train=400, n_test=100)
+    path = tmp_path / "vectors.txt"
+    KeyedVectors(kv.index_to_key, kv.vectors).save_word2vec_format(path, binary=False)
+    out = tmp_path / "r.json"
+    assert main(["classify", str(docs), str(corpus), "--out", str(out), "--vectors", str(path),
+                 "--pooling", "tfidf", "--hidden", "16"]) == 0
+    r = json.loads(out.read_text())
+    assert r["status"] == "ok" and r["accuracy"] > 0.9 and r["oov_rate"] == 0.0 and r["vectors"] == str(path)
+    # --limit 5 keeps only the POS words: the NEG words (3 of 10 tokens in half the documents)
+    # and all NOISE words (7 of 10 tokens everywhere) have no vector
+    assert main(["classify", str(docs), str(corpus), "--out", str(out), "--vectors", str(path),
+                 "--limit", "5", "--hidden", "16"]) == 0
+    r = json.loads(out.read_text())
+    assert r["oov_rate"] == pytest.approx(0.85) and r["settings"]["limit"] == 5
