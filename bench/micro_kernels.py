@@ -25,10 +25,12 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import statistics
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -68,8 +70,10 @@ def real_corpus(path: str, min_count: int, max_docs: int | None) -> tuple[np.nda
 
 def load_kernels(path: str):
     """Import a copy of ``kernels.py`` from ``path`` as its own module."""
-    spec = importlib.util.spec_from_file_location(f"kernels_alt_{abs(hash(path))}", path)
+    name = "kernels_alt_" + hashlib.sha1(str(Path(path).resolve()).encode()).hexdigest()[:12]
+    spec = importlib.util.spec_from_file_location(name, path)
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # Numba's on-disk cache re-imports the module by name
     spec.loader.exec_module(mod)
     return mod
 

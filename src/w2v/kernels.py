@@ -133,6 +133,20 @@ def draw_noise(state, alias_prob, alias_idx):
     return np.int64(alias_idx[i])
 
 
+@njit(**_fast)
+def draw_ahead(state, alias_prob, alias_idx, wo, ahead):
+    """Draw the noise words of the *next* example into ``ahead`` and prefetch their output rows.
+
+    The negative-sampling layers keep their draws one example ahead, so that the
+    (random, mostly uncached) noise rows are on their way while the current
+    example is computed.
+    """
+    for j in range(ahead.shape[0]):
+        w = draw_noise(state, alias_prob, alias_idx)
+        ahead[j] = w
+        _prefetch_row(wo, w)
+
+
 @njit(nogil=True, cache=True)
 def seed_state(seed, epoch, chunk):
     """A non-zero generator state from (seed, epoch, chunk), via splitmix64."""
@@ -236,24 +250,25 @@ def _out_update(wo, r, g, h, neu1e, opt, lr, mo, vo, to, fparams):
 @njit(**_fast)
 def output_step(loss_kind, h, target, wo, neu1e, K, state,
                 alias_prob, alias_idx, log_q, points, codes, lengths,
-                opt, lr, mo, vo, to, fparams, cand, logits):
+                opt, lr, mo, vo, to, fparams, cand, logits, ahead):
     """One training example through the output layer; returns its loss.
 
     ``neu1e`` receives ``-dL/dh`` (to be added to the input rows by the caller);
     the output rows are updated in place through :func:`update_row`.
+    For NS and NCE, ``ahead`` holds this example's K noise words (drawn by
+    :func:`draw_ahead`) and is refilled with the next example's.
     """
     loss = 0.0
     if loss_kind == NS or loss_kind == NCE:
         # Binary logistic losses on the target (label 1) and K noise words (label 0).
         # NCE shifts every logit by -log(K q(w)) (TensorFlow's nce_loss).
-        # The noise words are drawn first so that their rows can be prefetched.
         n = 0
         for j in range(K):
-            w = draw_noise(state, alias_prob, alias_idx)
+            w = ahead[j]
             if w != target:
                 cand[n] = w
-                _prefetch_row(wo, w)
                 n += 1
+        draw_ahead(state, alias_prob, alias_idx, wo, ahead)
         for j in range(n + 1):
             if j == 0:
                 w = target
@@ -331,7 +346,7 @@ def output_step(loss_kind, h, target, wo, neu1e, K, state,
 # --------------------------------------------------------------------------- skip-gram, shared negatives
 @njit(**_fast)
 def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
-                  opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, g, delta, h):
+                  opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, g, delta, h, ahead):
     """Skip-gram + negative sampling for one centre word with K negatives shared by its window.
 
     The (n contexts) × (1 + K targets) block of logits is formed first, then
@@ -349,10 +364,11 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
     tgt[0] = centre
     nt = 1
     for j in range(K):
-        w = draw_noise(state, alias_prob, alias_idx)
+        w = ahead[j]
         if w != centre:
             tgt[nt] = w
             nt += 1
+    draw_ahead(state, alias_prob, alias_idx, wo, ahead)
     loss = 0.0
     d = wi.shape[1]
     for a in range(n):
@@ -393,6 +409,19 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
 
 
 # --------------------------------------------------------------------------- the window walk
+@njit(**_fast)
+def _prefetch_target(loss_kind, wo, target, points, lengths):
+    """Prefetch the output rows an example with this target word will read first.
+
+    NS / NCE / sampled softmax: the target's row; HS: the inner nodes of its path.
+    """
+    if loss_kind == HS:
+        for d in range(lengths[target]):
+            _prefetch_row(wo, points[target, d])
+    elif loss_kind != SOFTMAX:
+        _prefetch_row(wo, target)
+
+
 @njit(nogil=True, fastmath=True, cache=True)
 def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
                 alias_prob, alias_idx, log_q, points, codes, lengths,
@@ -436,6 +465,9 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
     tgt = np.empty(K + 1, dtype=np.int64)
     gbuf = np.empty((2 * window, K + 1), dtype=np.float32)
     delta = np.empty((2 * window, d), dtype=np.float32)
+    ahead = np.empty(K, dtype=np.int64)
+    if loss_kind == NS or loss_kind == NCE:
+        draw_ahead(state, alias_prob, alias_idx, wo, ahead)
 
     loss_sum = 0.0
     n_examples = 0
@@ -453,13 +485,19 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
         n_words += seg_bounds[s + 1] - seg_bounds[s]
         n_kept += n
         for i in range(n):
+            # start loading the rows of the next centre: its target row(s) and the
+            # input row of the word that enters the window
+            if i + 1 < n:
+                _prefetch_target(loss_kind, wo, sent[i + 1], points, lengths)
+                _prefetch_row(wi, sent[min(i + 1 + window, n - 1)])
             b = 1 + _below(state, window)  # effective window in 1..window
             lo = max(0, i - b)
             hi = min(n, i + b + 1)
             if model == SG:
                 if shared and loss_kind == NS:
                     l, c = _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
-                                         opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, gbuf, delta, h)
+                                         opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, gbuf, delta, h,
+                                         ahead)
                     loss_sum += l
                     n_examples += c
                     continue
@@ -472,7 +510,7 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
                         neu1e[k] = 0.0
                     loss_sum += output_step(loss_kind, h, sent[i], wo, neu1e, K, state,
                                             alias_prob, alias_idx, log_q, points, codes, lengths,
-                                            opt, lr, mo, vo, to, fparams, cand, logits)
+                                            opt, lr, mo, vo, to, fparams, cand, logits, ahead)
                     update_row(wi, c, 1.0, neu1e, 1.0, opt, lr, mi, vi, ti, fparams)
                     n_examples += 1
             else:  # CBOW
@@ -493,7 +531,7 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
                         h[k] *= inv
                 loss_sum += output_step(loss_kind, h, sent[i], wo, neu1e, K, state,
                                         alias_prob, alias_idx, log_q, points, codes, lengths,
-                                        opt, lr, mo, vo, to, fparams, cand, logits)
+                                        opt, lr, mo, vo, to, fparams, cand, logits, ahead)
                 # word2vec.c adds the full neu1e to every context row, also for the mean
                 # (see docs/theory.md: an input learning rate scaled by cw).
                 for j in range(lo, hi):
@@ -520,8 +558,11 @@ def example_step(loss_kind, h, target, wo, K, seed, alias_prob, alias_idx, log_q
     dummy2 = np.zeros((1, 1), dtype=np.float32)
     dummy1 = np.zeros(1, dtype=np.int64)
     fparams = np.zeros(N_FPARAMS, dtype=np.float32)
+    ahead = np.empty(K, dtype=np.int64)
+    if loss_kind == NS or loss_kind == NCE:
+        draw_ahead(state, alias_prob, alias_idx, wo, ahead)
     loss = output_step(loss_kind, h, target, wo, neu1e, K, state, alias_prob, alias_idx, log_q,
-                       points, codes, lengths, SGD, lr, dummy2, dummy2, dummy1, fparams, cand, logits)
+                       points, codes, lengths, SGD, lr, dummy2, dummy2, dummy1, fparams, cand, logits, ahead)
     return loss, neu1e
 
 
