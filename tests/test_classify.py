@@ -177,6 +177,7 @@ def test_end_to_end_separates_two_classes(tmp_path, pooling):
     assert r["accuracy"] > 0.9 and r["macro_f1"] > 0.9
     assert (r["n_train"], r["n_test"], r["n_classes"], r["n_unsup_skipped"]) == (1000, 400, 2, 20)
     assert r["oov_rate"] == 0.0
+    assert r["settings"]["scale"] == ("none" if pooling == "cluster" else "standard")  # scale="auto"
     assert json.loads(out.read_text())["accuracy"] == r["accuracy"]
 
 

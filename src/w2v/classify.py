@@ -83,7 +83,7 @@ __all__ = [
 
 POOLINGS = ("mean", "tfidf", "sif", "swem", "cluster")
 METHODS = ("mlp", "random", "tfidf_logreg")
-SCALES = ("standard", "l2", "none")
+SCALES = ("auto", "standard", "l2", "none")
 SIF_A = 1e-3
 N_CLUSTERS = 50
 DEFAULT_HIDDEN = (256,)
@@ -322,6 +322,16 @@ def document_vectors(docs, kv, pooling: str = "mean", fit_mask=None, *, a: float
     return _pool(tc.counts[:, covered], emb, pooling, fit, token_freq, a, n_clusters, seed)
 
 
+def _resolve_scale(scale: str, pooling: str) -> str:
+    """``auto``: no scaling for ``cluster`` (its many mostly-zero blocks suffer from
+    standardisation: 20NG 79.9% unscaled vs 78.6% standardised, IMDb 88.1% vs 85.8%),
+    standardisation otherwise (mean: 20NG 73.8% vs 72.1%, IMDb 87.7% vs 86.4%,
+    the unscaled runs with hidden=(100,))."""
+    if scale == "auto":
+        return "none" if pooling == "cluster" else "standard"
+    return scale
+
+
 def _scale(x: np.ndarray, train: np.ndarray, scale: str) -> np.ndarray:
     if scale == "none":
         return x
@@ -364,7 +374,7 @@ def _oov_rate(counts: sp.csr_matrix, has_vector: np.ndarray) -> float:
 
 
 def evaluate(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "mean", seed: int = 0,
-             hidden: Sequence[int] = DEFAULT_HIDDEN, *, scale: str = "standard", alpha: float = 1e-4,
+             hidden: Sequence[int] = DEFAULT_HIDDEN, *, scale: str = "auto", alpha: float = 1e-4,
              dim: int = 100, n_clusters: int = N_CLUSTERS, case_fallback: bool | None = None,
              max_iter: int = 200) -> dict:
     """Fit on the training documents of ``corpus`` and score on its test documents.
@@ -418,6 +428,7 @@ def evaluate(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str 
             kv_used = kv
         oov = _oov_rate(corpus.counts, rows >= 0)
         x = document_vectors(corpus, kv_used, pooling, train, rows=rows, n_clusters=n_clusters, seed=seed)
+        scale = _resolve_scale(scale, pooling)
         x = _scale(x, train, scale)
         clf = MLPClassifier(hidden_layer_sizes=tuple(hidden), alpha=alpha, early_stopping=True,
                             validation_fraction=0.1, max_iter=max_iter, random_state=seed)
@@ -456,7 +467,7 @@ def _load_vectors(path: Path, limit: int | None):
 def classify(docs_path: str | os.PathLike, corpus_path: str | os.PathLike, vectors_path=None,
              method: str = "mlp", pooling: str = "mean", seed: int = 0,
              hidden: Sequence[int] = DEFAULT_HIDDEN, out: str | os.PathLike | None = None, *,
-             scale: str = "standard", alpha: float = 1e-4, dim: int = 100, n_clusters: int = N_CLUSTERS,
+             scale: str = "auto", alpha: float = 1e-4, dim: int = 100, n_clusters: int = N_CLUSTERS,
              limit: int | None = None, allow_missing: bool = False,
              case_fallback: bool | None = None) -> dict:
     """Classify the documents of a data set and return (and write to ``out``) the metrics.

@@ -34,8 +34,9 @@ def register(subparsers) -> None:
                    help="mlp: MLP on pooled word vectors; random: the same with seeded random vectors; "
                         "tfidf_logreg: TF-IDF + logistic regression (default: mlp)")
     p.add_argument("--pooling", choices=POOLINGS, default="mean", help="document vector (default: mean)")
-    p.add_argument("--scale", choices=SCALES, default="standard",
-                   help="feature scaling before the MLP, fitted on train (default: standard)")
+    p.add_argument("--scale", choices=SCALES, default="auto",
+                   help="feature scaling before the MLP, fitted on train; auto: none for the cluster "
+                        "pooling, standard otherwise (default: auto)")
     p.add_argument("--hidden", type=str, default=",".join(map(str, DEFAULT_HIDDEN)),
                    help="MLP hidden layer sizes, comma-separated (default: %(default)s)")
     p.add_argument("--alpha", type=float, default=1e-4, help="MLP L2 penalty (default: %(default)s)")
