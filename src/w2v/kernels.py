@@ -349,8 +349,13 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
                   opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, g, delta, h, ahead):
     """Skip-gram + negative sampling for one centre word with K negatives shared by its window.
 
-    The (n contexts) × (1 + K targets) block of logits is formed first, then
-    every input and output row is updated once (Ji et al. 2016, "HogBatch").
+    The (n contexts) × (1 + K targets) block of logits is formed first; then
+    every row the block touches gets one update with its summed gradient
+    (Ji et al. 2016, "HogBatch"): output row ``t_b`` ascends along
+    ``Σ_a g[a,b] wi[c_a]`` and input row ``c_a`` along ``Σ_b g[a,b] wo[t_b]``,
+    both computed from the rows before the update. With SGD this equals the
+    n(1+K) pairwise steps taken from the same starting point; the 1+K output
+    rows are read once instead of n times.
     Returns (loss, number of (centre, context) pairs).
     """
     centre = sent[i]
@@ -371,6 +376,7 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
     draw_ahead(state, alias_prob, alias_idx, wo, ahead)
     loss = 0.0
     d = wi.shape[1]
+    # the block of logits -> ascent coefficients g[a, b] (label 1 for b = 0, the centre)
     for a in range(n):
         ca = ctx[a]
         for b in range(nt):
@@ -383,24 +389,29 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
                 g[a, b] = np.float32(1.0 - s)
             else:
                 s, sp = _sigmoid_softplus(-f)
-                g[a, b] = np.float32(-(1.0 - s))
+                g[a, b] = np.float32(s - 1.0)
             loss += sp
-    # input deltas with the old output rows
+    # input directions delta[a] = Σ_b g[a,b] wo[t_b] (old output rows, each read once)
     for a in range(n):
         for k in range(d):
             delta[a, k] = 0.0
-        for b in range(nt):
-            gab = g[a, b]
-            tb = tgt[b]
-            for k in range(d):
-                delta[a, k] += gab * wo[tb, k]
-    # output rows with the old input rows, then the input rows
     for b in range(nt):
         tb = tgt[b]
         for a in range(n):
+            gab = g[a, b]
             for k in range(d):
-                h[k] = wi[ctx[a], k]
-            update_row(wo, tb, g[a, b], h, 1.0, opt, lr, mo, vo, to, fparams)
+                delta[a, k] += gab * wo[tb, k]
+    # output rows along Σ_a g[a,b] wi[c_a] (old input rows), then the input rows
+    for b in range(nt):
+        tb = tgt[b]
+        for k in range(d):
+            h[k] = 0.0
+        for a in range(n):
+            gab = g[a, b]
+            ca = ctx[a]
+            for k in range(d):
+                h[k] += gab * wi[ca, k]
+        update_row(wo, tb, 1.0, h, 1.0, opt, lr, mo, vo, to, fparams)
     for a in range(n):
         for k in range(d):
             h[k] = delta[a, k]
