@@ -154,6 +154,7 @@ def test_run_name_worked_examples():
         "cbowsum-ns5-d100-w5-t0-e5-sgd-lr0.05-mc5"
     assert run_name({**base, "sample": 1e-5, "ns_exponent": 1.0, "subsample": "paper"}) == \
         "sg-ns5-d100-w5-t1e-05-e5-sgd-alpha1-subpaper-mc5"
+    assert run_name({**base, "shared_negatives": True}) == "sg-ns5-d100-w5-t0.0001-e5-sgd-shneg-mc5"
     assert vocab_name(base) == "vocab-mc5"
     assert vocab_name({**base, "max_vocab": 2000}) == "vocab-mc5-mv2000"
 
@@ -213,6 +214,9 @@ def test_tags_and_train_arguments():
     assert args[args.index("--sample") + 1] == "0.0001"
     assert args[args.index("--seed") + 1] == "3"
     assert "--lr" not in args and "--max-vocab" not in args and "--cbow-sum" not in args
+    assert "--shared-negatives" not in args
+    sg_args = train_args({**sg, "settings": {**sg["settings"], "shared_negatives": True, "lr": 0.01}})
+    assert "--shared-negatives" in sg_args and sg_args[sg_args.index("--lr") + 1] == "0.01"
     assert "study=model" in args and "level=cbow" in args
 
 

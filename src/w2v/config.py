@@ -41,7 +41,7 @@ __all__ = [
 
 #: Settings that define one trained model (training baseline + vocabulary + slice).
 SETTING_KEYS = ("model", "loss", "negative", "dim", "window", "sample", "epochs", "optimizer", "lr",
-                "ns_exponent", "subsample", "cbow_sum", "min_count", "max_vocab", "max_docs")
+                "ns_exponent", "subsample", "cbow_sum", "shared_negatives", "min_count", "max_vocab", "max_docs")
 
 # Training keys passed to ``w2v train`` as ``--<key>`` when not None (see train_args).
 _TRAIN_FLAGS = ("model", "loss", "negative", "dim", "window", "sample", "epochs", "optimizer", "lr",
@@ -222,7 +222,8 @@ def run_name(settings: Mapping) -> str:
 
     Optional settings appear only when set: ``lr`` (``-lr0.01``), ``max_vocab``
     (``-mv10000``), ``max_docs`` (``-md2000``), ``ns_exponent`` other than 0.75,
-    ``subsample`` other than ``word2vec``, ``cbow_sum`` (``cbowsum``).
+    ``subsample`` other than ``word2vec``, ``cbow_sum`` (``cbowsum``),
+    ``shared_negatives`` (``shneg``).
     """
     model = settings["model"]
     if model == "cbow" and settings.get("cbow_sum"):
@@ -238,6 +239,8 @@ def run_name(settings: Mapping) -> str:
         parts.append(f"alpha{_fmt(settings['ns_exponent'])}")
     if settings.get("subsample") not in (None, "word2vec"):
         parts.append(f"sub{settings['subsample']}")
+    if settings.get("shared_negatives"):
+        parts.append("shneg")
     parts.append(f"mc{settings['min_count']}")
     if settings.get("max_vocab") is not None:
         parts.append(f"mv{settings['max_vocab']}")
@@ -344,6 +347,8 @@ def train_args(point: Mapping) -> list[str]:
         args += [f"--{key.replace('_', '-')}", _fmt(value)]
     if settings.get("cbow_sum"):
         args.append("--cbow-sum")
+    if settings.get("shared_negatives"):
+        args.append("--shared-negatives")
     args += ["--seed", str(point["seed"])]
     for key, value in point_tags(point).items():
         args += ["--tag", f"{key}={value}"]
