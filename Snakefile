@@ -51,6 +51,15 @@ include: "workflow/rules/classify.smk"
 include: "workflow/rules/report.smk"
 
 
+# Light bookkeeping jobs run in the main process (also under a cluster executor).
+localrules:
+    all,
+    download,
+    analogies,
+    runs_list,
+    neighbour_table,
+
+
 rule all:
     input:
         all_targets(),

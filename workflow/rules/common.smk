@@ -35,6 +35,9 @@ def mirror_opt():
     return f"--mirror {shlex.quote(mirror)}" if mirror else ""
 
 
+MIRROR_OPT = mirror_opt()
+
+
 def source_of(dataset):
     return config["data"]["datasets"][dataset]["source"]
 

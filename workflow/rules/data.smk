@@ -5,18 +5,18 @@ rule download:
     """Fetch a source into its own folder, sha256-verified (from data.mirror / $W2V_DATA_MIRROR if set)."""
     output:
         directory(f"{DL}/{{source}}"),
-    params:
-        mirror=mirror_opt(),
     log:
         f"{L}/download/{{source}}.log",
+    # The mirror is not a param: where a verified file came from does not make it stale.
     shell:
-        "w2v download {wildcards.source} --dest {output} {params.mirror} --quiet > {log} 2>&1"
+        "w2v download {wildcards.source} --dest {output} {MIRROR_OPT} --quiet > {log} 2>&1"
 
 
 rule extract:
     """Read a data set archive into the document table (20NG: optional header/footer/quote removal)."""
     input:
-        lambda wc: f"{DL}/{source_of(wc.dataset)}",
+        # ancient: a re-fetched archive is verified by sha256, so its new mtime alone does not make tables stale
+        lambda wc: ancient(f"{DL}/{source_of(wc.dataset)}"),
     output:
         f"{R}/{{dataset}}/documents.jsonl.gz",
     params:
@@ -34,7 +34,7 @@ rule extract:
 rule analogies:
     """The analogy test set (questions-words.txt), verified."""
     input:
-        f"{DL}/{config['data']['analogies']}",
+        ancient(f"{DL}/{config['data']['analogies']}"),
     output:
         f"{R}/benchmarks/questions-words.txt",
     log:
