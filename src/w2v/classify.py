@@ -37,8 +37,10 @@ Methods (every result has the same fields):
   standard-normal vector per token type that has a vector in ``vectors`` when
   vectors are given (same vocabulary and dimension), else per token type of the
   training documents, with ``dim`` dimensions;
-- ``tfidf_logreg`` TF-IDF of the same tokens (fitted on the training documents)
-  and ``LogisticRegression``.
+- ``tfidf_logreg`` TF-IDF of the same tokens (sublinear tf, smooth idf, L2 rows,
+  fitted on the training documents) and ``LogisticRegression(C=10)``; on 20NG
+  (lower-cased ``[a-z0-9]+`` tokens, headers kept) this gives 85.8% where the
+  scikit-learn defaults (raw tf, C=1) give 82.8%.
 
 Pretrained vectors (e.g. Google News) are case-sensitive and write digits as
 ``#``. When the vectors' vocabulary holds upper-case words (``case_fallback``
@@ -406,15 +408,15 @@ def evaluate(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str 
 
         seen = np.asarray(corpus.counts[train].sum(axis=0)).ravel() > 0
         counts = corpus.counts[:, np.flatnonzero(seen)]
-        tfidf = TfidfTransformer().fit(counts[train])
+        tfidf = TfidfTransformer(sublinear_tf=True).fit(counts[train])
         x = tfidf.transform(counts)
-        clf = LogisticRegression(max_iter=1000, random_state=seed)
+        clf = LogisticRegression(C=10.0, max_iter=1000, random_state=seed)
         clf.fit(x[train], y[train])
         pred = clf.predict(x[test])
         oov = _oov_rate(corpus.counts, seen)
         pooling = None
         n_features = x.shape[1]
-        settings.update({"tfidf": "sklearn TfidfTransformer defaults", "C": clf.C})
+        settings.update({"tfidf": "sklearn TfidfTransformer(sublinear_tf=True)", "C": clf.C})
     else:
         from sklearn.neural_network import MLPClassifier
 
