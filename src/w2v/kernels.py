@@ -448,17 +448,14 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
     Returns ``(loss_sum, n_examples, n_words, n_kept)``: the summed loss over the
     training examples (a skip-gram (centre, context) pair, or a CBOW centre
     word), their number, the raw tokens walked and the tokens kept.
+
+    This function only allocates the work buffers; the walk itself is
+    :func:`_walk`, compiled without Numba's reference counting.
     """
-    model = iparams[I_MODEL]
     loss_kind = iparams[I_LOSS]
     K = iparams[I_NEG]
     window = iparams[I_WINDOW]
-    opt = iparams[I_OPT]
-    cbow_mean = iparams[I_CBOW_MEAN] != 0
-    shared = iparams[I_SHARED_NEG] != 0
-    lr = fparams[F_LR]
     d = wi.shape[1]
-
     maxlen = 0
     for s in range(s0, s1):
         ln = seg_bounds[s + 1] - seg_bounds[s]
@@ -477,6 +474,27 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
     gbuf = np.empty((2 * window, K + 1), dtype=np.float32)
     delta = np.empty((2 * window, d), dtype=np.float32)
     ahead = np.empty(K, dtype=np.int64)
+    return _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, points, codes, lengths,
+                 mi, vi, ti, mo, vo, to, iparams, fparams, state,
+                 sent, h, neu1e, cand, logits, ctx, tgt, gbuf, delta, ahead)
+
+
+# Reference counting off: every array passed to an inlined helper would otherwise
+# cost an atomic increment and a decrement (a function call) in the innermost loops.
+@njit(nogil=True, fastmath=True, cache=True, _nrt=False)
+def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, points, codes, lengths,
+          mi, vi, ti, mo, vo, to, iparams, fparams, state,
+          sent, h, neu1e, cand, logits, ctx, tgt, gbuf, delta, ahead):
+    """The window walk of :func:`train_chunk`, given its work buffers (same arguments and result)."""
+    model = iparams[I_MODEL]
+    loss_kind = iparams[I_LOSS]
+    K = iparams[I_NEG]
+    window = iparams[I_WINDOW]
+    opt = iparams[I_OPT]
+    cbow_mean = iparams[I_CBOW_MEAN] != 0
+    shared = iparams[I_SHARED_NEG] != 0
+    lr = fparams[F_LR]
+    d = wi.shape[1]
     if loss_kind == NS or loss_kind == NCE:
         draw_ahead(state, alias_prob, alias_idx, wo, ahead)
 
