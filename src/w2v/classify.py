@@ -32,7 +32,9 @@ classifier) sees the training documents only.
 Methods (every result has the same fields):
 
 - ``mlp``          scikit-learn ``MLPClassifier`` on the document vectors
-  (early stopping on a validation part of the training split, fixed seed);
+  (early stopping on 10% of the training split, fixed seed); with
+  ``scale="auto"`` the vectors are standardised (scaler fitted on the training
+  documents), except those of the ``cluster`` pooling, which go in unscaled;
 - ``random``       the same with seeded random vectors (a sanity floor): one
   standard-normal vector per token type that has a vector in ``vectors`` when
   vectors are given (same vocabulary and dimension), else per token type of the
