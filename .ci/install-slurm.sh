@@ -6,7 +6,7 @@
 # by the tests (tests/slurm_cluster.py), not here: this only installs.
 set -euo pipefail
 
-need=(sinfo squeue sbatch scancel slurmctld slurmd munged)
+need=(sinfo squeue sbatch srun scancel slurmctld slurmd munged)
 missing=0
 for bin in "${need[@]}"; do
     if ! command -v "$bin" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$bin" ]; then
@@ -31,4 +31,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null
-echo "install-slurm: installed $(sinfo --version 2>/dev/null || echo slurm-wlm)" >&2
+echo "install-slurm: installed slurm-wlm $(dpkg-query -W -f='${Version}' slurm-wlm) and munge" >&2

@@ -14,7 +14,7 @@ binaries are missing (run ``.ci/install-slurm.sh``), when it is not root, or
 when a SLURM daemon already runs on this machine (it never fights another
 cluster).  Usable by hand too::
 
-    python tests/slurm_cluster.py start /tmp/slurm-work   # Ctrl-C stops it
+    python tests/slurm_cluster.py start /tmp/slurm-work   # Ctrl-C (or kill PID) stops it
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
-__all__ = ["ClusterError", "LocalSlurmCluster", "missing_binaries", "running_slurm_daemons"]
+__all__ = ["ClusterError", "LocalSlurmCluster", "interrupt_on_sigterm", "missing_binaries",
+           "running_slurm_daemons"]
 
 SLURM_CONF = Path("/etc/slurm/slurm.conf")
 PARTITION = "debug"
@@ -52,6 +54,11 @@ def _which(name: str) -> str | None:
     """Find ``name`` on PATH or in the sbin directories (not always on a user's PATH)."""
     path = os.environ.get("PATH", "") + os.pathsep + "/usr/sbin:/sbin:/usr/local/sbin"
     return shutil.which(name, path=path)
+
+
+def interrupt_on_sigterm(signum, frame):
+    """Signal handler: turn SIGTERM into KeyboardInterrupt, so ``stop()`` still runs."""
+    raise KeyboardInterrupt
 
 
 def missing_binaries() -> list[str]:
@@ -162,7 +169,7 @@ class LocalSlurmCluster:
         if os.geteuid() != 0:
             raise ClusterError("the local SLURM cluster must be started as root "
                                f"(it writes {SLURM_CONF}); run the SLURM tests as root")
-        self._lock_fh = open(LOCK_FILE, "w")
+        self._lock_fh = open(LOCK_FILE, "w")  # noqa: SIM115 -- held open while the cluster runs
         try:
             fcntl.flock(self._lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -192,7 +199,7 @@ class LocalSlurmCluster:
             self._lock_fh = None
 
     # -- start ----------------------------------------------------------------
-    def start(self) -> "LocalSlurmCluster":
+    def start(self) -> Self:
         """Write the configuration, start munged, slurmctld and slurmd; wait for an idle node."""
         self._preflight()
         try:
@@ -228,17 +235,18 @@ class LocalSlurmCluster:
         self._wait(lambda: (mdir / "munge.socket.2").exists(), 15, "munged did not create its socket")
         self._spawn("slurmctld", [_which("slurmctld"), "-D", "-i"])
         self._spawn("slurmd", [_which("slurmd"), "-D"])
-        self._wait(self._node_idle, self.ready_timeout, f"node {self.node_name} did not become idle")
+        self._wait(self.node_idle, self.ready_timeout, f"node {self.node_name} did not become idle")
 
     def _spawn(self, name: str, argv: list[str]) -> None:
-        log = open(self.workdir / "log" / f"{name}.out", "wb")
         # New session: the daemons do not receive the terminal's Ctrl-C before we stop them.
-        self._procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                             stdin=subprocess.DEVNULL, start_new_session=True)
-        log.close()
+        with open(self.workdir / "log" / f"{name}.out", "wb") as log:
+            self._procs[name] = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                                 stdin=subprocess.DEVNULL, start_new_session=True)
 
-    def _node_idle(self) -> bool:
-        res = subprocess.run(["sinfo", "-h", "-N", "-o", "%N %t"], capture_output=True, text=True)
+    def node_idle(self) -> bool:
+        """Whether ``sinfo`` reports this cluster's node idle."""
+        res = subprocess.run(["sinfo", "-h", "-N", "-o", "%N %t"], capture_output=True, text=True,
+                             check=False)
         states = dict(line.split() for line in res.stdout.splitlines() if line.strip())
         return states.get(self.node_name, "").rstrip("*~#") == "idle"
 
@@ -264,6 +272,11 @@ class LocalSlurmCluster:
         return "logs: " + (" ;; ".join(parts) if parts else f"none in {self.workdir}")
 
     # -- use ------------------------------------------------------------------
+    @property
+    def pids(self) -> dict[str, int]:
+        """``{daemon name: pid}`` of the daemons this cluster started and that still run."""
+        return {name: proc.pid for name, proc in self._procs.items() if proc.poll() is None}
+
     def jobs(self) -> list[dict[str, str]]:
         """Return the jobs ``squeue`` shows: dicts with ``id``, ``name``, ``state``, ``comment``."""
         res = subprocess.run(["squeue", "-h", "--states=all", "-o", "%i|%j|%T|%k"],
@@ -283,7 +296,7 @@ class LocalSlurmCluster:
                 ids = [j["id"] for j in self.jobs() if j["state"] in ("PENDING", "RUNNING", "CONFIGURING",
                                                                      "COMPLETING", "SUSPENDED")]
                 if ids:
-                    subprocess.run(["scancel", *ids], capture_output=True, timeout=20)
+                    subprocess.run(["scancel", *ids], capture_output=True, timeout=20, check=False)
                     deadline = time.monotonic() + 20
                     while time.monotonic() < deadline and any(
                             j["state"] in ("RUNNING", "COMPLETING", "CONFIGURING") for j in self.jobs()):
@@ -307,7 +320,7 @@ class LocalSlurmCluster:
             self._wrote_conf = False
         self._release_lock()
 
-    def __enter__(self) -> "LocalSlurmCluster":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -318,6 +331,7 @@ def _main(argv: list[str]) -> int:
     if len(argv) != 2 or argv[0] != "start":
         print("usage: python tests/slurm_cluster.py start WORKDIR", file=sys.stderr)
         return 2
+    signal.signal(signal.SIGTERM, interrupt_on_sigterm)   # `kill PID` stops the daemons too
     with LocalSlurmCluster(argv[1]) as cluster:
         print(f"cluster up: node {cluster.node_name}, partition {PARTITION}; Ctrl-C stops it",
               file=sys.stderr)

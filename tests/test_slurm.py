@@ -21,6 +21,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -32,7 +33,16 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from slurm_cluster import INSTALL_HINT, ClusterError, LocalSlurmCluster, missing_binaries  # noqa: E402
+from slurm_cluster import (
+    INSTALL_HINT,
+    PARTITION,
+    ClusterError,
+    LocalSlurmCluster,
+    interrupt_on_sigterm,
+    missing_binaries,
+    render_config,
+    running_slurm_daemons,
+)
 
 pytestmark = pytest.mark.slurm
 
@@ -99,7 +109,8 @@ def snakemake_cmd(args: list[str], timeout_s: int) -> list[str]:
 def run_snakemake(workdir: Path, args: list[str], timeout_s: int) -> subprocess.CompletedProcess:
     """Run snakemake in ``workdir``; return the finished process (stdout+stderr in ``.stdout``)."""
     return subprocess.run(snakemake_cmd(args, timeout_s), cwd=workdir, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=job_env(workdir))
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=job_env(workdir),
+                          check=False)
 
 
 def job_env(workdir: Path) -> dict[str, str]:
@@ -230,8 +241,12 @@ def cluster(tmp_path_factory):
         instance = LocalSlurmCluster(tmp_path_factory.mktemp("slurm-state")).start()
     except ClusterError as exc:
         pytest.fail(str(exc))
-    yield instance
-    instance.stop()
+    previous = signal.signal(signal.SIGTERM, interrupt_on_sigterm)   # a killed run still stops it
+    try:
+        yield instance
+    finally:
+        instance.stop()
+        signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture(scope="module")
@@ -305,6 +320,27 @@ def slurm_runs(cluster, snapshot, local_run) -> SlurmRuns:
 
 
 # -- tests --------------------------------------------------------------------
+def test_config_describes_the_node_from_slurmd(tmp_path):
+    node = {"NodeName": "box", "CPUs": "2", "Boards": "1", "SocketsPerBoard": "1",
+            "CoresPerSocket": "2", "ThreadsPerCore": "1", "RealMemory": "24105"}
+    lines = render_config(tmp_path, node).splitlines()
+    assert ("NodeName=box NodeAddr=127.0.0.1 CPUs=2 Boards=1 SocketsPerBoard=1 CoresPerSocket=2 "
+            "ThreadsPerCore=1 RealMemory=24105 State=UNKNOWN") in lines
+    assert f"PartitionName={PARTITION} Nodes=box Default=YES MaxTime=INFINITE State=UP" in lines
+    assert f"AuthInfo=socket={tmp_path}/munge/munge.socket.2" in lines
+    assert f"StateSaveLocation={tmp_path}/state" in lines
+    assert {"ProctrackType=proctrack/linuxproc", "TaskPlugin=task/none", "ReturnToService=2"} <= set(lines)
+
+
+def test_a_second_cluster_is_refused_while_one_runs(cluster, tmp_path):
+    assert set(cluster.pids) == {"munged", "slurmctld", "slurmd"}
+    daemons = running_slurm_daemons()
+    assert daemons[cluster.pids["slurmctld"]] == "slurmctld" and daemons[cluster.pids["slurmd"]] == "slurmd"
+    with pytest.raises(ClusterError, match="another test run holds the local SLURM cluster"):
+        LocalSlurmCluster(tmp_path).start()
+    assert cluster.node_idle()                 # the refused start left the running cluster alone
+
+
 def test_cancelled_training_job_fails_the_first_run(slurm_runs):
     first = slurm_runs.first
     assert first.returncode != 0, f"the run with a cancelled job succeeded:\n{tail(first.stdout)}"
