@@ -61,7 +61,7 @@ SLURM_ARGS = [
     "--slurm-init-seconds-before-status-checks", "2", "--seconds-between-status-checks", "2",
 ]
 # Numbers that measure time or speed differ between two runs of the same job.
-TIMING_KEY = re.compile(r"seconds|per_sec|_time|^time|wall|elapsed|date|duration|speed|rss|_s$",
+TIMING_KEY = re.compile(r"seconds|per_sec|(^|_)(time|wall|elapsed|date|duration|speed|rss)|_s$",
                         re.IGNORECASE)
 BYTE_EQUAL_SUFFIXES = (".bin", ".gz", ".tsv", ".npy", ".txt", ".vec")
 TEMPORARY = re.compile(r"^\..+\.tmp$")   # w2v.io's name for a file being written
