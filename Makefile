@@ -18,11 +18,11 @@ install-dev:
 	bash .ci/install-slurm.sh
 
 study: install
-	snakemake --cores $(CORES)
+	snakemake --cores $(CORES) --profile workflow/profiles/default
 	snakemake --report results/report.html
 
 demo: install
-	snakemake --cores $(CORES) --config preset=demo
+	snakemake --cores $(CORES) --profile workflow/profiles/default --config preset=demo
 
 test: install-dev
 	$(PYTHON) -m pytest
