@@ -329,4 +329,26 @@ def test_cli_errors_are_one_line(tmp_path):
                           str(tmp_path / "m")], capture_output=True, text=True)
     assert res.returncode == 2
     assert res.stderr.strip().count("\n") == 0 and "missing.txt" in res.stderr
-    assert not (tmp_path / "m" / "vectors.bin").exists()
+    assert not (tmp_path / "m").exists()
+
+
+def test_sigterm_during_training_leaves_no_partial_files(corpus_file, tmp_path):
+    import signal
+    import time
+
+    big = tmp_path / "big.txt"
+    big.write_text(corpus_file.read_text() * 40)
+    out = tmp_path / "m"
+    proc = subprocess.Popen([sys.executable, "-m", "w2v", "train", str(big), "--out", str(out), "--dim", "50",
+                             "--epochs", "50", "--min-count", "1", "--workers", "1", "--loss", "hs", "--quiet"],
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 60
+    while not out.exists() and time.time() < deadline:  # the output folder appears when training starts
+        time.sleep(0.1)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err
+    assert not (out / "train.json").exists()
+    assert not list(out.glob(".*.tmp")) if out.exists() else True

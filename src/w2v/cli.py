@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import signal
 import sys
 
 from w2v import __version__
@@ -41,16 +42,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminated(signum, frame):
+    """SIGTERM (a scheduler cancelling the job) unwinds like Ctrl-C, so temporary files are removed."""
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminated)
     try:
         status = args.func(args)
     except W2VError as exc:
         print(f"w2v: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("w2v: interrupted", file=sys.stderr)
+        print("w2v: interrupted; no partial output was left under a final name", file=sys.stderr)
         return 130
     return int(status or 0)
 

@@ -442,6 +442,9 @@ def train_file(corpus, out_dir, config: TrainConfig, vocab_dir=None, tags: dict 
                progress: bool = True) -> Model:
     """``w2v train``: read the corpus, train, save into ``out_dir``; returns the model."""
     t0 = time.perf_counter()
+    if vocab_dir is None and corpus is not None and not Path(corpus).exists():
+        raise W2VError(f"{corpus}: corpus file not found")
+    Path(out_dir).mkdir(parents=True, exist_ok=True)  # fail early when it cannot be created
     vocab, ids, offsets, vocab_seconds = load_corpus(corpus, vocab_dir, config.min_count,
                                                      config.max_vocab, config.max_docs)
     model = train(vocab, ids, offsets, config, progress=progress)
