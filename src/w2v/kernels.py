@@ -240,7 +240,17 @@ def update_row(w, r, g, x, scale, opt, lr, m, v, t, fparams):
 
 @njit(**_fast)
 def _out_update(wo, r, g, h, neu1e, opt, lr, mo, vo, to, fparams):
-    """The common two-line core of every output layer: backprop into ``h``, then update row ``r``."""
+    """The common two-line core of every output layer: backprop into ``h``, then update row ``r``.
+
+    With SGD both happen in one pass over the row.
+    """
+    if opt == SGD:
+        a = np.float32(lr * g)
+        for k in range(h.shape[0]):
+            wk = wo[r, k]
+            neu1e[k] += g * wk
+            wo[r, k] = wk + a * h[k]
+        return
     for k in range(h.shape[0]):
         neu1e[k] += g * wo[r, k]
     update_row(wo, r, g, h, 1.0, opt, lr, mo, vo, to, fparams)
