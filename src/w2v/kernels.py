@@ -16,6 +16,15 @@ Layout (after fastText's ``Loss`` classes, flattened for Numba):
 
 All kernels are ``nogil`` so Python threads run them in parallel (Hogwild:
 threads share the weight matrices without locks, as word2vec.c and gensim do).
+
+Speed (measured with ``bench/micro_kernels.py``; see the commit log for numbers):
+the walk (:func:`_walk`) is compiled without Numba's reference counting, which
+otherwise puts atomic increments/decrements around every inlined helper that
+takes an array; memory latency is hidden by prefetching whole rows an example
+ahead (noise words are drawn one example early by :func:`draw_ahead`, the next
+centre's target row or Huffman path and the input row entering the window are
+requested when the current centre starts); the SGD step of an output row reads
+it once (:func:`_out_update`).
 The random numbers come from a per-chunk xorshift64* generator seeded from
 (seed, epoch, chunk), so a run with one worker is bit-for-bit reproducible.
 The exact objective and gradients are derived in ``docs/theory.md``.
