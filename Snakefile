@@ -7,6 +7,7 @@
 # Every rule calls the `w2v` command line, so each stage also runs by hand; the
 # settings live in config.yaml (checked against workflow/schemas/config.schema.yaml).
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +19,12 @@ min_version("9.0")
 sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 import w2v.config as w2vconfig
 from w2v.errors import W2VError
+
+
+# One BLAS/OpenMP thread per job: Snakemake runs jobs side by side, and oversubscribed
+# BLAS threads made one MLP fit 20x slower on a busy 2-core machine.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
 
 configfile: "config.yaml"

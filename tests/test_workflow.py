@@ -127,7 +127,6 @@ def demo(tmp_path_factory):
     return work, proc
 
 
-@pytest.mark.slow
 def test_demo_runs_every_stage(demo):
     work, _ = demo
     res = work / "results" / "demo"
@@ -154,7 +153,6 @@ def test_demo_runs_every_stage(demo):
     assert not list(res.rglob("*.shard*")), "prepared shards are temporary"
 
 
-@pytest.mark.slow
 def test_second_run_has_nothing_to_do(demo):
     work, _ = demo
     proc = snakemake(work, "--config", "preset=demo")
@@ -162,7 +160,6 @@ def test_second_run_has_nothing_to_do(demo):
     assert "Nothing to be done" in proc.stdout
 
 
-@pytest.mark.slow
 def test_changing_a_preprocessing_option_reruns_only_what_depends_on_it(demo):
     work, _ = demo
     proc = snakemake(work, "--dry-run", "--config", "preset=demo",
@@ -180,7 +177,6 @@ def test_changing_a_preprocessing_option_reruns_only_what_depends_on_it(demo):
         if p["dataset"] == "20newsgroups")
 
 
-@pytest.mark.slow
 def test_the_html_report_is_self_contained(demo):
     work, _ = demo
     out = work / "results" / "demo" / "report.html"
