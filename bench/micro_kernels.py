@@ -35,7 +35,12 @@ from pathlib import Path
 import numpy as np
 
 from w2v import kernels as current_kernels
-from w2v.sampling import alias_table, huffman_tree, keep_probabilities, noise_distribution
+from w2v.sampling import (
+    alias_table,
+    huffman_tree,
+    keep_probabilities,
+    noise_distribution,
+)
 from w2v.train import segments
 
 
@@ -154,7 +159,7 @@ def main(argv=None) -> int:
         what = f"{a.corpus} (min_count {a.min_count})"
     else:
         ids, offsets = zipf_corpus(a.vocab, a.tokens, a.seed)
-        what = f"Zipf corpus"
+        what = "Zipf corpus"
     setup = Setup(ids, offsets, a.dim, a.sample, a.seed)
     print(f"{what}: {ids.size:,} tokens, V={setup.V:,}, {offsets.size - 1:,} documents; "
           f"dim {a.dim}, window {a.window}, K {a.negative}, sample {a.sample:g}", file=sys.stderr)
