@@ -493,9 +493,16 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
     gbuf = np.empty((2 * window, K + 1), dtype=np.float32)
     delta = np.empty((2 * window, d), dtype=np.float32)
     ahead = np.empty(K, dtype=np.int64)
-    return _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, points, codes, lengths,
-                 mi, vi, ti, mo, vo, to, iparams, fparams, state,
-                 sent, h, neu1e, cand, logits, ctx, tgt, gbuf, delta, ahead)
+    # the generator state is written at every draw: keep it on a cache line of its own
+    # (element 8 of 16 lies on a line inside the allocation, wherever that starts), so
+    # that threads never share the line
+    rng = np.empty(16, dtype=np.uint64)
+    rng[8] = state[0]
+    result = _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, points, codes, lengths,
+                   mi, vi, ti, mo, vo, to, iparams, fparams, rng[8:9],
+                   sent, h, neu1e, cand, logits, ctx, tgt, gbuf, delta, ahead)
+    state[0] = rng[8]
+    return result
 
 
 # Reference counting off: every array passed to an inlined helper would otherwise
