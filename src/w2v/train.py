@@ -270,7 +270,6 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
 
     seg_bounds = segments(offsets)
     chunk_rows = chunks(seg_bounds, cfg.chunk_words)
-    chunk_words = seg_bounds[chunk_rows[:, 1]] - seg_bounds[chunk_rows[:, 0]]
 
     # compile (or load from the on-disk cache) before timing the epochs
     t_compile = time.perf_counter()
@@ -373,7 +372,6 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
 
 def _warm_up(dim: int) -> None:
     """Compile ``train_chunk`` for these array types once (a no-op call on empty input)."""
-    z1 = np.zeros(1, np.float32)
     kernels.train_chunk(np.zeros(1, np.int32), np.zeros(2, np.int64), 0, 0,
                         np.zeros((2, dim), np.float32), np.zeros((2, dim), np.float32), np.ones(2, np.float32),
                         np.ones(2, np.float32), np.zeros(2, np.int32), np.zeros(2, np.float32),
@@ -382,7 +380,6 @@ def _warm_up(dim: int) -> None:
                         np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
                         np.zeros(kernels.N_IPARAMS, np.int64) + 1, np.zeros(kernels.N_FPARAMS, np.float32),
                         kernels.seed_state(1, 0, 0))
-    del z1
 
 
 def _progress_bar(total: int, enabled: bool):
