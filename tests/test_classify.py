@@ -104,13 +104,52 @@ def test_cluster_pooling_by_hand():
     np.testing.assert_allclose(w, [[1, 0, 0, 0, 0, 0], [0, 1, 0, 0, 0, 0]])
 
 
+def test_scdv_soft_assignments_shapes_and_sparsity():
+    # Two well separated groups of word vectors; the mixture puts each group in one component.
+    rng = np.random.default_rng(0)
+    words = [f"p{i}" for i in range(20)] + [f"n{i}" for i in range(20)]
+    vecs = np.vstack([rng.normal([3, 0, 0], 0.3, (20, 3)), rng.normal([0, 3, 0], 0.3, (20, 3))])
+    kv = StandIn(words, vecs)
+    probs = C._soft_clusters(vecs, np.ones(40, dtype=bool), 2, seed=0)
+    assert probs.shape == (40, 2)
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)  # soft assignments before any weighting
+    assert probs[:20].argmax(axis=1).tolist() == [0] * 20  # numbered by first member type
+    assert probs[20:].argmax(axis=1).tolist() == [1] * 20
+    docs = [list(rng.choice(words[:20], 8)) for _ in range(10)] + [list(rng.choice(words[20:], 8)) for _ in range(10)]
+    docs.append([])
+    v = C.document_vectors(docs, kv, "scdv", n_clusters=2, sparsity=0.0)
+    assert v.shape == (21, 6) and v.dtype == np.float32
+    dense = v.toarray()
+    np.testing.assert_allclose(np.linalg.norm(dense[:20], axis=1), 1.0, rtol=1e-5)  # unit length
+    np.testing.assert_array_equal(dense[20], 0)  # empty document
+    # group p lives in block 0, group n in block 1: the two topics separate
+    assert np.abs(dense[:10, :3]).sum(axis=1).min() > 0.99 and np.abs(dense[10:20, :3]).max() < 1e-2
+    # by hand for one document: idf-weighted sum of p(k|w) v_w over its tokens, scaled to unit length
+    types = sorted(set(sum(docs, [])), key=words.index)
+    df = np.array([sum(t in d for d in docs) for t in types])
+    idf = np.log((1 + 21) / (1 + df)) + 1
+    expect = np.zeros(6)
+    for t in docs[0]:
+        i = words.index(t)
+        expect += idf[types.index(t)] * np.concatenate([p * vecs[i] for p in probs[i]])
+    np.testing.assert_allclose(dense[0], expect / np.linalg.norm(expect), atol=1e-5)
+    # sparsity zeroes the small entries and only those
+    s = C.document_vectors(docs, kv, "scdv", n_clusters=2, sparsity=0.5).toarray()
+    kept = s != 0
+    np.testing.assert_allclose(s[kept], dense[kept], rtol=1e-6)
+    assert kept.sum() < (dense != 0).sum()
+    thres = 0.5 * (abs(dense[:21].max(axis=1).mean()) + abs(dense[:21].min(axis=1).mean())) / 2
+    assert np.abs(dense[~kept]).max() < thres <= np.abs(s[kept]).min()
+
+
 def test_fitting_uses_training_documents_only():
     train = [["a", "a", "b"], ["b", "c"], ["d", "a"]]
     fit = [True, True, True, False, False]
-    for pooling in ("tfidf", "sif", "cluster"):
+    for pooling in ("tfidf", "sif", "cluster", "scdv"):
         v1 = C.document_vectors(train + [["c"], ["c", "a"]], KV, pooling, fit, n_clusters=2)
         v2 = C.document_vectors(train + [["c"], ["a"]], KV, pooling, fit, n_clusters=2)
         leak = C.document_vectors(train + [["c"], ["c", "a"]], KV, pooling, None, n_clusters=2)
+        v1, v2, leak = (m.toarray() if hasattr(m, "toarray") else m for m in (v1, v2, leak))
         np.testing.assert_array_equal(v1[:4], v2[:4])  # test documents do not move anything else
         assert not np.allclose(leak[:3], v1[:3])  # a fit on all documents would differ
 
@@ -177,7 +216,7 @@ def test_end_to_end_separates_two_classes(tmp_path, pooling):
     assert r["accuracy"] > 0.9 and r["macro_f1"] > 0.9
     assert (r["n_train"], r["n_test"], r["n_classes"], r["n_unsup_skipped"]) == (1000, 400, 2, 20)
     assert r["oov_rate"] == 0.0
-    assert r["settings"]["scale"] == ("none" if pooling == "cluster" else "standard")  # scale="auto"
+    assert r["settings"]["scale"] == ("none" if pooling in ("cluster", "scdv") else "standard")  # scale="auto"
     assert json.loads(out.read_text())["accuracy"] == r["accuracy"]
 
 

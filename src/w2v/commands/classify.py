@@ -19,7 +19,7 @@ def _hidden(text: str) -> tuple[int, ...]:
 
 def register(subparsers) -> None:
     """Add the ``classify`` subcommand."""
-    from w2v.classify import DEFAULT_HIDDEN, METHODS, POOLINGS, SCALES
+    from w2v.classify import DEFAULT_HIDDEN, METHODS, POOLINGS, SCALES, SCDV_SPARSITY
 
     p = subparsers.add_parser(
         "classify", help="classify documents with word-vector features (or a baseline); write metrics JSON",
@@ -36,7 +36,7 @@ def register(subparsers) -> None:
     p.add_argument("--pooling", choices=POOLINGS, default="mean", help="document vector (default: mean)")
     p.add_argument("--scale", choices=SCALES, default="auto",
                    help="feature scaling before the MLP, fitted on train; auto: none for the cluster "
-                        "pooling, standard otherwise (default: auto)")
+                        "and scdv poolings, standard otherwise (default: auto)")
     p.add_argument("--hidden", type=str, default=",".join(map(str, DEFAULT_HIDDEN)),
                    help="MLP hidden layer sizes, comma-separated (default: %(default)s)")
     p.add_argument("--alpha", type=float, default=1e-4, help="MLP L2 penalty (default: %(default)s)")
@@ -44,7 +44,11 @@ def register(subparsers) -> None:
     p.add_argument("--dim", type=int, default=100,
                    help="dimension of random vectors when --vectors is not given (default: 100)")
     p.add_argument("--clusters", type=int, default=50,
-                   help="k-means clusters of the cluster pooling (default: %(default)s)")
+                   help="k-means clusters of the cluster pooling, mixture components of the scdv "
+                        "pooling (default: %(default)s)")
+    p.add_argument("--sparsity", type=float, default=SCDV_SPARSITY,
+                   help="scdv: zero entries below this fraction of the mean extreme value "
+                        "(default: %(default)s)")
     p.add_argument("--limit", type=int, default=None,
                    help="read only the first N words of the vectors file (large pretrained files)")
     p.add_argument("--allow-missing", action="store_true",
@@ -59,7 +63,7 @@ def run(args) -> int:
     result = classify(args.docs, args.corpus, args.vectors, method=args.method, pooling=args.pooling,
                       seed=args.seed, hidden=_hidden(args.hidden), out=args.out, scale=args.scale,
                       alpha=args.alpha, dim=args.dim, n_clusters=args.clusters, limit=args.limit,
-                      allow_missing=args.allow_missing)
+                      allow_missing=args.allow_missing, sparsity=args.sparsity)
     if result["status"] == "absent":
         print(f"w2v classify: vectors absent ({result['reason']}); wrote {args.out}", file=sys.stderr)
     else:
