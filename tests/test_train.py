@@ -352,3 +352,27 @@ def test_sigterm_during_training_leaves_no_partial_files(corpus_file, tmp_path):
     assert "interrupted" in err
     assert not (out / "train.json").exists()
     assert not list(out.glob(".*.tmp")) if out.exists() else True
+
+
+def test_training_from_a_memory_mapped_corpus_equals_training_from_an_array(tmp_path, monkeypatch):
+    import w2v.train as train_mod
+    from w2v.vocab import open_ids
+
+    vocab, ids, offsets = _encode(_topic_corpus(300))
+    np.save(tmp_path / "ids.npy", ids)
+    monkeypatch.setattr(train_mod, "RELEASE_WORDS", 64)  # release pages many times per epoch
+    for model in ("sg", "cbow"):
+        cfg = TrainConfig(model=model, dim=8, epochs=2, min_count=1, workers=1, chunk_words=50)
+        a = train(vocab, ids, offsets, cfg, progress=False)
+        b = train(vocab, open_ids(tmp_path / "ids.npy"), offsets, cfg, progress=False)
+        assert a.wi.tobytes() == b.wi.tobytes() and a.wo.tobytes() == b.wo.tobytes()
+        assert a.info["loss_per_epoch"] == b.info["loss_per_epoch"]
+
+
+def test_init_is_unchanged_by_the_in_place_arithmetic():
+    vocab, ids, offsets = _encode(_topic_corpus(20))
+    cfg = TrainConfig(dim=8, epochs=1, min_count=1, workers=1, lr=1e-30, min_lr_ratio=1.0)
+    m = train(vocab, ids, offsets, cfg, progress=False)
+    rng = np.random.default_rng(cfg.seed)
+    expected = ((rng.random((len(vocab), 8), dtype=np.float32) - 0.5) / 8).astype(np.float32)
+    np.testing.assert_allclose(m.wi, expected, rtol=0, atol=1e-12)

@@ -188,3 +188,54 @@ def test_cli_vocab(corpus, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "kept_types: 2" in out and 'top_words: [["the", 3], ["cat", 2]]' in out
     assert main(["vocab", str(tmp_path / "none.gz"), "--out", str(tmp_path / "v")]) == 2
+
+
+def _rss_file_kb() -> int:
+    with open("/proc/self/status") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("RssFile:"))
+
+
+@pytest.mark.parametrize("batch_tokens", [1, 2, 3, 1 << 20])
+def test_streamed_encoding_equals_the_in_memory_one(tmp_path, batch_tokens):
+    from w2v.vocab import encode_to_npy, open_ids
+
+    path = tmp_path / "c.txt"
+    path.write_text("x the y\n\nthe cat q\nz\ncat cat the w\n\n", encoding="utf-8")
+    vocab = Vocabulary.from_counts(count_corpus(path)[0], min_count=2)
+    ids, offsets = encode_corpus(path, vocab)
+    n, s_offsets, n_empty = encode_to_npy(path, vocab, tmp_path / "ids.npy", batch_tokens=batch_tokens)
+    s_ids = open_ids(tmp_path / "ids.npy")
+    assert n == len(ids) == 6 and n_empty == 2
+    assert s_ids.dtype == np.int32 and s_ids.tolist() == ids.tolist()
+    assert s_offsets.tolist() == offsets.tolist() == [0, 1, 1, 3, 3, 6, 6]
+    assert np.load(tmp_path / "ids.npy").tolist() == ids.tolist()  # a plain .npy file
+    n, s_offsets, _ = encode_to_npy(path, Vocabulary.from_counts({"a": 9}), tmp_path / "none.npy")
+    assert n == 0 and np.load(tmp_path / "none.npy").size == 0 and s_offsets.tolist() == [0] * 7
+
+
+def test_page_releaser_drops_resident_pages_and_keeps_the_data(tmp_path):
+    from w2v.vocab import open_ids, page_releaser
+
+    data = np.random.default_rng(0).integers(0, 1000, 8_000_000).astype(np.int32)  # 32 MB
+    np.save(tmp_path / "ids.npy", data)
+    ids = open_ids(tmp_path / "ids.npy")
+    assert ids.flags.writeable and page_releaser(data) is None
+    release = page_releaser(ids[1000:])
+    before = _rss_file_kb()
+    assert int(ids.sum(dtype=np.int64)) == int(data.sum(dtype=np.int64))
+    assert _rss_file_kb() - before > 20_000  # the whole file became resident
+    release()
+    assert _rss_file_kb() - before < 5_000  # and left again (all but the first 1000 ids)
+    assert np.array_equal(ids, data)  # reading again gives the same ids
+    release(0, 10)
+    assert np.array_equal(ids[1000:], data[1000:])
+
+
+def test_build_writes_the_same_ids_as_encode_corpus(corpus, tmp_path):
+    build(corpus, tmp_path / "v", min_count=2)
+    vocab, ids, offsets = load_encoded(tmp_path / "v")
+    ref_ids, ref_offsets = encode_corpus(corpus, vocab)
+    assert ids.tolist() == ref_ids.tolist() and offsets.tolist() == ref_offsets.tolist()
+    assert ids.flags.writeable  # copy-on-write: the kernels get their usual array type
+    ids[0] = 7
+    assert np.load(tmp_path / "v" / "ids.npy")[0] == ref_ids[0]  # never written back

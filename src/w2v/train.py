@@ -30,6 +30,7 @@ from w2v.sampling import (SUBSAMPLE_FORMULAS, alias_table, huffman_tree, keep_pr
 __all__ = ["TrainConfig", "Model", "train", "train_file", "load_model"]
 
 MAX_SEGMENT = 10_000  # longer documents are cut into pieces of this many tokens (as gensim)
+RELEASE_WORDS = 1 << 20  # a memory-mapped corpus gives back its trained-on pages in steps of this many ids
 
 DEFAULT_LR = {("sgd", "sg"): 0.025, ("sgd", "cbow"): 0.05, ("adam", "sg"): 0.002,
               ("adam", "cbow"): 0.002, ("adagrad", "sg"): 0.1, ("adagrad", "cbow"): 0.1}
@@ -229,7 +230,10 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
 
     rng = np.random.default_rng(cfg.seed)
     dim = cfg.dim
-    wi = ((rng.random((V, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
+    # in place: the same float32 values as ((u - 0.5) / dim) without two V x dim temporaries
+    wi = rng.random((V, dim), dtype=np.float32)
+    wi -= np.float32(0.5)
+    wi /= np.float32(dim)
     wo = np.zeros((V, dim), dtype=np.float32)
 
     keep = keep_probabilities(np.maximum(slice_counts, 1), cfg.sample, cfg.subsample)
@@ -270,6 +274,13 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
 
     seg_bounds = segments(offsets)
     chunk_rows = chunks(seg_bounds, cfg.chunk_words)
+    # a memory-mapped corpus: drop the pages of chunks already trained on, every RELEASE_WORDS
+    # tokens, so that the corpus never becomes resident as a whole (it is read once per epoch)
+    from w2v.vocab import page_releaser
+
+    release = page_releaser(ids)
+    if release is not None:
+        release()
 
     # compile (or load from the on-disk cache) before timing the epochs
     t_compile = time.perf_counter()
@@ -287,7 +298,8 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
     shown = 0
     try:
         for epoch in range(cfg.epochs):
-            state = {"next": 0, "words": 0, "loss": 0.0, "examples": 0, "kept": 0, "error": None}
+            state = {"next": 0, "words": 0, "loss": 0.0, "examples": 0, "kept": 0, "error": None,
+                     "busy": {}, "released": 0}
             t_epoch = time.perf_counter()
 
             def worker():
@@ -299,6 +311,7 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
                             if c >= len(chunk_rows) or state["error"] is not None:
                                 return
                             state["next"] = c + 1
+                            state["busy"][threading.get_ident()] = c
                             frac = (done_before + state["words"]) / total_work
                         if opt == kernels.SGD:
                             fparams[kernels.F_LR] = max(lr0 * (1.0 - frac), lr_floor)
@@ -316,6 +329,15 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
                             state["kept"] += n_kept
                             if not math.isfinite(loss):
                                 state["error"] = float(fparams[kernels.F_LR])
+                            del state["busy"][threading.get_ident()]
+                            if release is not None:
+                                # everything before the oldest chunk still in work is done
+                                low = min(state["busy"].values(), default=state["next"])
+                                pos = int(seg_bounds[chunk_rows[low, 0]]) if low < len(chunk_rows) \
+                                    else total_words
+                                if pos - state["released"] >= RELEASE_WORDS:
+                                    release(state["released"], pos)
+                                    state["released"] = pos
                 except BaseException as exc:  # pragma: no cover - surfaced below
                     with lock:
                         state["error"] = exc
@@ -328,6 +350,8 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
                     t.join(timeout=0.2)
                 shown = _update_bar(bar, done_before + state["words"], shown, state, epoch, cfg)
             shown = _update_bar(bar, done_before + state["words"], shown, state, epoch, cfg)
+            if release is not None:
+                release()
             err = state["error"]
             if isinstance(err, BaseException):
                 raise err
@@ -412,14 +436,16 @@ def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike |
 
     t0 = time.perf_counter()
     if vocab_dir is not None:
-        vocab, ids, offsets = vocab_mod.load_encoded(vocab_dir, mmap=False)
+        vocab, ids, offsets = vocab_mod.load_encoded(vocab_dir, mmap=True)
         return vocab, ids, offsets, time.perf_counter() - t0
     if corpus is None:
         raise W2VError("give a corpus file or --vocab DIR")
     path = Path(corpus)
     if not path.exists():
         raise W2VError(f"{path}: corpus file not found")
-    with tempfile.TemporaryDirectory() as tmp:
+    # the ids go to a temporary .npy that is mapped, not read: the corpus is never held in
+    # memory (on POSIX the mapping outlives the file, which is deleted on leaving the block)
+    with tempfile.TemporaryDirectory(prefix="w2v-", ignore_cleanup_errors=True) as tmp:
         if max_docs is not None:
             # the vocabulary of a slice is counted on the slice only
             sliced = Path(tmp) / "slice.txt"
@@ -431,7 +457,10 @@ def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike |
             path = sliced
         counts, _, _ = vocab_mod.count_corpus(path)
         vocab = vocab_mod.Vocabulary.from_counts(counts, min_count=min_count, max_vocab=max_vocab)
-        ids, offsets = vocab_mod.encode_corpus(path, vocab)
+        del counts
+        ids_path = Path(tmp) / "ids.npy"
+        _, offsets, _ = vocab_mod.encode_to_npy(path, vocab, ids_path)
+        ids = vocab_mod.open_ids(ids_path)
     return vocab, ids, offsets, time.perf_counter() - t0
 
 

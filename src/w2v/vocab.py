@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import array
 import collections
+import mmap
 import sys
 import time
 from pathlib import Path
@@ -26,7 +27,8 @@ import numpy as np
 from w2v.errors import W2VError
 from w2v.io import atomic_open, atomic_path, open_text, write_json
 
-__all__ = ["Vocabulary", "count_corpus", "encode_corpus", "build", "load_encoded"]
+__all__ = ["Vocabulary", "count_corpus", "encode_corpus", "encode_to_npy", "build", "load_encoded",
+           "open_ids", "page_releaser"]
 
 HEADER = "index\tword\tcount"
 
@@ -187,6 +189,122 @@ def _encode(path, vocab: Vocabulary, total: int | None = None,
     return ids, offsets, int(np.count_nonzero(lens == 0))
 
 
+def _npy_header(n: int) -> bytes:
+    """The .npy (version 1.0) header of a 1-d little-endian int32 array of ``n`` items."""
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(buf, {"descr": "<i4", "fortran_order": False, "shape": (n,)})
+    return buf.getvalue()
+
+
+def encode_to_npy(path, vocab: Vocabulary, out, total: int | None = None, progress: bool = False,
+                  batch_tokens: int = 1 << 20) -> tuple[int, np.ndarray, int]:
+    """Encode a corpus straight into the int32 ``.npy`` file ``out``, ``batch_tokens`` tokens at a time.
+
+    The same ids as :func:`encode_corpus`, but only one batch (plus the int64
+    offsets, 8 bytes per document) is ever held in memory. Returns
+    ``(n_ids, offsets, n_empty_docs)``.
+    """
+    lookup = _Lookup(vocab.index).__getitem__
+    if len(vocab) > np.iinfo(np.int32).max:
+        raise W2VError(f"{path}: vocabulary of {len(vocab)} words does not fit int32 ids; use --max-vocab")
+    header = _npy_header(1 << 62)  # room for any length: rewritten with the real one at the end
+    kept_lengths = array.array("q")
+    n_ids = n_empty = 0
+    raw = array.array("i")
+    lengths = array.array("q")
+
+    def flush(dst):
+        nonlocal raw, lengths, n_ids
+        if not lengths:
+            return
+        ids = np.frombuffer(raw, dtype=np.int32) if len(raw) else np.zeros(0, np.int32)
+        lens = np.frombuffer(lengths, dtype=np.int64)
+        oov = np.flatnonzero(ids < 0)
+        if oov.size:
+            starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+            oov_doc = np.searchsorted(starts, oov, side="right") - 1
+            ids = ids[ids >= 0]
+            lens = lens - np.bincount(oov_doc, minlength=lens.size)
+        dst.write(ids.tobytes())
+        n_ids += int(ids.size)
+        kept_lengths.extend(lens.tolist())
+        raw, lengths = array.array("i"), array.array("q")
+
+    try:
+        with atomic_path(out) as tmp, open(tmp, "wb") as dst:
+            dst.write(header)
+            with _open_corpus(path) as fh, _bar("encode", total, progress) as bar:
+                for line in fh:
+                    toks = line.split()
+                    raw.extend(map(lookup, toks))
+                    lengths.append(len(toks))
+                    n_empty += not toks
+                    if len(raw) >= batch_tokens:
+                        flush(dst)
+                    bar.update(1)
+            flush(dst)
+            final = _npy_header(n_ids)
+            if len(final) != len(header):  # pragma: no cover - both pad to the same 64-byte multiple
+                raise W2VError(f"{out}: .npy header length changed while encoding {path}")
+            dst.seek(0)
+            dst.write(final)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc) from None
+    offsets = np.zeros(len(kept_lengths) + 1, dtype=np.int64)
+    if len(kept_lengths):
+        np.cumsum(np.frombuffer(kept_lengths, dtype=np.int64), out=offsets[1:])
+    return n_ids, offsets, n_empty
+
+
+def open_ids(path) -> np.ndarray:
+    """Map an int32 ``ids.npy`` copy-on-write: a writable array whose pages come from the file.
+
+    Writable so that the Numba kernels see the same array type as for an in-memory
+    corpus (no second compilation); writes would never reach the file.
+    """
+    try:
+        a = np.load(path, mmap_mode="c", allow_pickle=False)
+    except FileNotFoundError:
+        raise W2VError(f"{path}: missing; run w2v vocab to build it") from None
+    except ValueError as exc:
+        raise W2VError(f"{path}: not a valid .npy file ({exc}); run w2v vocab to rebuild it") from None
+    if a.dtype != np.int32 or a.ndim != 1:
+        raise W2VError(f"{path}: expected a 1-d int32 array, got {a.ndim}-d {a.dtype}; run w2v vocab to rebuild it")
+    return a
+
+
+def page_releaser(a: np.ndarray):
+    """For an array that lives in a file mapping: ``release(start, stop)`` drops its items ``start..stop-1``.
+
+    Dropped pages leave the resident set (file-backed pages count in RSS while
+    mapped); reading them again faults them back in from the page cache, so a
+    release never changes what the array holds. ``None`` for an in-memory array
+    (or where ``madvise`` is not available).
+    """
+    base = a
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "base", None)
+    if base is None or not hasattr(mmap, "MADV_DONTNEED") or a.ndim != 1 or not a.flags.c_contiguous:
+        return None
+    mm = base
+    start_addr = np.frombuffer(mm, dtype=np.uint8).ctypes.data
+    first = a.ctypes.data - start_addr  # byte offset of a[0] in the mapping
+    item = a.itemsize
+    page = mmap.PAGESIZE
+    size = len(mm)
+
+    def release(start: int = 0, stop: int | None = None) -> None:
+        stop = a.size if stop is None else min(int(stop), a.size)
+        lo = (first + int(start) * item) // page * page
+        hi = min(first + stop * item, size)
+        if hi > lo:
+            mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+    return release
+
+
 def encode_corpus(path, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
     """Return ``(ids, offsets)``: int32 ids of in-vocabulary tokens in order, int64 offsets (n_docs + 1)."""
     ids, offsets, _ = _encode(path, vocab)
@@ -210,20 +328,20 @@ def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None
     if len(vocab) == 0:
         raise W2VError(f"{corpus_path}: no word occurs at least {min_count} times "
                        f"({n_tokens} tokens, {len(counts)} types); lower --min-count")
-    ids, offsets, n_empty = _encode(corpus_path, vocab, n_docs, progress)
+    n_types = len(counts)
+    del counts  # the counting dict is the largest Python object; drop it before encoding
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    kept, offsets, n_empty = encode_to_npy(corpus_path, vocab, out_dir / "ids.npy", n_docs, progress)
     vocab.save_tsv(out_dir / "vocab.tsv")
-    _save_npy(out_dir / "ids.npy", ids)
     _save_npy(out_dir / "offsets.npy", offsets)
-    kept = int(len(ids))
     stats = {
         "corpus": str(corpus_path),
         "docs": n_docs,
         "empty_docs": n_empty,
         "docs_without_kept_tokens": int(np.count_nonzero(np.diff(offsets) == 0)),
         "tokens": n_tokens,
-        "types": len(counts),
+        "types": n_types,
         "kept_types": len(vocab),
         "kept_tokens": kept,
         "dropped_rare_share": round(1.0 - kept / n_tokens, 6) if n_tokens else 0.0,
@@ -236,14 +354,17 @@ def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None
 
 
 def load_encoded(dir, mmap: bool = True) -> tuple[Vocabulary, np.ndarray, np.ndarray]:
-    """Load ``(vocab, ids, offsets)`` written by :func:`build` (ids memory-mapped unless ``mmap=False``)."""
+    """Load ``(vocab, ids, offsets)`` written by :func:`build`.
+
+    ids are memory-mapped copy-on-write (writable, never written back) unless ``mmap=False``.
+    """
     d = Path(dir)
     vocab = Vocabulary.load_tsv(d / "vocab.tsv")
     arrays = []
     for name, dtype in (("ids.npy", np.int32), ("offsets.npy", np.int64)):
         p = d / name
         try:
-            a = np.load(p, mmap_mode="r" if mmap else None, allow_pickle=False)
+            a = np.load(p, mmap_mode="c" if mmap and name == "ids.npy" else None, allow_pickle=False)
         except FileNotFoundError:
             raise W2VError(f"{p}: missing; run w2v vocab to build {d}") from None
         except ValueError as exc:
@@ -258,4 +379,7 @@ def load_encoded(dir, mmap: bool = True) -> tuple[Vocabulary, np.ndarray, np.nda
                        f"run w2v vocab to rebuild {d}")
     if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= len(vocab)):
         raise W2VError(f"{d / 'ids.npy'}: ids outside 0..{len(vocab) - 1}; run w2v vocab to rebuild {d}")
+    release = page_releaser(ids)
+    if release is not None:
+        release()  # the check above read every page; they need not stay resident
     return vocab, ids, offsets
