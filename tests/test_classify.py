@@ -142,6 +142,19 @@ def test_scdv_soft_assignments_shapes_and_sparsity():
     assert np.abs(dense[~kept]).max() < thres <= np.abs(s[kept]).min()
 
 
+def test_scdv_blocks_give_the_same_vectors(monkeypatch):
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(30)]
+    kv = StandIn(words, rng.normal(size=(30, 4)))
+    docs = [list(rng.choice(words, 6)) for _ in range(25)] + [[]]
+    fit = np.arange(26) % 3 != 0
+    whole = C.document_vectors(docs, kv, "scdv", fit, n_clusters=3, sparsity=0.3).toarray()
+    monkeypatch.setattr(C, "_SWEM_CHUNK", 4)
+    blocks = C.document_vectors(docs, kv, "scdv", fit, n_clusters=3, sparsity=0.3).toarray()
+    np.testing.assert_allclose(blocks, whole, rtol=1e-6)
+    assert (whole == 0).sum() > (C.document_vectors(docs, kv, "scdv", fit, n_clusters=3, sparsity=0).toarray() == 0).sum()
+
+
 def test_fitting_uses_training_documents_only():
     train = [["a", "a", "b"], ["b", "c"], ["d", "a"]]
     fit = [True, True, True, False, False]

@@ -308,27 +308,50 @@ def _soft_clusters(emb: np.ndarray, in_fit: np.ndarray, n_clusters: int, seed: i
     return probs
 
 
+def _scdv_block(weighted: sp.csr_matrix, topic: sp.csr_matrix) -> sp.csr_matrix:
+    """Word-topic sums of the rows of ``weighted``, scaled to unit length (float64 CSR)."""
+    x = sp.csr_matrix(weighted @ topic, dtype=np.float64)
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    x.data /= np.repeat(np.where(norms > 0, norms, 1.0), np.diff(x.indptr))
+    return x
+
+
 def _scdv(weighted: sp.csr_matrix, emb: np.ndarray, fit: np.ndarray, in_fit: np.ndarray,
           n_clusters: int, sparsity: float, seed: int) -> sp.csr_matrix:
-    """SCDV document vectors (see the module docstring) as a sparse float32 matrix."""
+    """SCDV document vectors (see the module docstring) as a sparse float32 matrix.
+
+    Computed in blocks of ``_SWEM_CHUNK`` documents, twice (once for the threshold's
+    statistics over the training documents, once to keep the sparsified block), so
+    that the dense-ish unsparsified matrix never exists in full."""
     n_types, d = emb.shape
     probs = _soft_clusters(emb, in_fit, n_clusters, seed)
     rows, ks = np.nonzero(probs >= SCDV_PRUNE)
     vals = (probs[rows, ks][:, None] * np.asarray(emb, dtype=np.float64)[rows]).ravel()
     cols = (ks[:, None] * d + np.arange(d)[None, :]).ravel()
     topic = sp.csr_matrix((vals, (np.repeat(rows, d), cols)), shape=(n_types, n_clusters * d))
-    x = sp.csr_matrix(weighted @ topic, dtype=np.float64)
-    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
-    x = sp.diags(np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)) @ x
-    x = sp.csr_matrix(x)
-    fitted = x[fit]
-    if fitted.shape[0] and sparsity > 0:
-        dense_max = np.asarray(fitted.max(axis=1).todense()).ravel()
-        dense_min = np.asarray(fitted.min(axis=1).todense()).ravel()
-        thres = sparsity * (abs(dense_max.mean()) + abs(dense_min.mean())) / 2
+    weighted = sp.csr_matrix(weighted)
+    n_docs = weighted.shape[0]
+    thres = 0.0
+    if sparsity > 0 and fit.any():
+        top, bottom = 0.0, 0.0
+        for lo in range(0, n_docs, _SWEM_CHUNK):
+            sel = fit[lo:lo + _SWEM_CHUNK]
+            if not sel.any():
+                continue
+            x = _scdv_block(weighted[lo:lo + _SWEM_CHUNK][sel], topic)
+            top += float(x.max(axis=1).sum())  # implicit zeros count, as in a dense row
+            bottom += float(x.min(axis=1).sum())
+        n_fit = int(fit.sum())
+        thres = sparsity * (abs(top / n_fit) + abs(bottom / n_fit)) / 2
+    out = []
+    for lo in range(0, n_docs, _SWEM_CHUNK):
+        x = _scdv_block(weighted[lo:lo + _SWEM_CHUNK], topic)
         x.data[np.abs(x.data) < thres] = 0.0
         x.eliminate_zeros()
-    return x.astype(np.float32)
+        out.append(x.astype(np.float32))
+    if not out:
+        return sp.csr_matrix((0, n_clusters * d), dtype=np.float32)
+    return sp.csr_matrix(sp.vstack(out, format="csr"), dtype=np.float32)
 
 
 def _pool(counts: sp.csr_matrix, emb: np.ndarray, pooling: str, fit: np.ndarray,
@@ -403,7 +426,8 @@ def _resolve_scale(scale: str, pooling: str) -> str:
     """``auto``: no scaling for ``cluster`` (its many mostly-zero blocks suffer from
     standardisation: 20NG 79.9% unscaled vs 78.6% standardised, IMDb 88.1% vs 85.8%),
     standardisation otherwise (mean: 20NG 73.8% vs 72.1%, IMDb 87.7% vs 86.4%,
-    the unscaled runs with hidden=(100,)); ``scdv`` vectors are unit length and sparse."""
+    the unscaled runs with hidden=(100,)); ``scdv`` vectors are unit length and sparse
+    (20NG, seed 1: 76.9% unscaled vs 71.7% standardised without centring)."""
     if scale == "auto":
         return "none" if pooling in ("cluster", "scdv") else "standard"
     return scale
