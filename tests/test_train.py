@@ -376,3 +376,18 @@ def test_init_is_unchanged_by_the_in_place_arithmetic():
     rng = np.random.default_rng(cfg.seed)
     expected = ((rng.random((len(vocab), 8), dtype=np.float32) - 0.5) / 8).astype(np.float32)
     np.testing.assert_allclose(m.wi, expected, rtol=0, atol=1e-12)
+
+
+def test_save_npz_reads_back_like_np_savez(tmp_path):
+    from w2v.train import _save_npz
+
+    rng = np.random.default_rng(0)
+    arrays = {"wi": rng.random((37, 5), dtype=np.float32), "counts": np.arange(37, dtype=np.int64),
+              "empty": np.zeros((0, 3), np.float32)}
+    _save_npz(tmp_path / "a.npz", block_bytes=64, **arrays)  # many blocks per array
+    np.savez(tmp_path / "b.npz", **arrays)
+    a, b = np.load(tmp_path / "a.npz"), np.load(tmp_path / "b.npz")
+    assert sorted(a.files) == sorted(b.files) == sorted(arrays)
+    for k, v in arrays.items():
+        assert a[k].dtype == v.dtype and a[k].shape == v.shape and np.array_equal(a[k], v)
+        assert a[k].tobytes() == b[k].tobytes()

@@ -324,12 +324,12 @@ def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None
     """
     t0 = time.perf_counter()
     counts, n_docs, n_tokens = count_corpus(corpus_path, progress=progress)
+    n_types = len(counts)
     vocab = Vocabulary.from_counts(counts, min_count=min_count, max_vocab=max_vocab)
+    del counts  # the counting dict is not needed while encoding
     if len(vocab) == 0:
         raise W2VError(f"{corpus_path}: no word occurs at least {min_count} times "
-                       f"({n_tokens} tokens, {len(counts)} types); lower --min-count")
-    n_types = len(counts)
-    del counts  # the counting dict is the largest Python object; drop it before encoding
+                       f"({n_tokens} tokens, {n_types} types); lower --min-count")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     kept, offsets, n_empty = encode_to_npy(corpus_path, vocab, out_dir / "ids.npy", n_docs, progress)
