@@ -26,7 +26,7 @@ wildcard_constraints:
     source=r"[A-Za-z0-9_.-]+",
     vocab=r"vocab-mc\d+(-mv\d+)?",
     kind="models|gensim",
-    pooling="mean|tfidf|sif|swem|cluster",
+    pooling="mean|tfidf|sif|swem|cluster|scdv",
 
 
 def mirror_opt():
