@@ -41,7 +41,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--optimizer", choices=["sgd", "adam", "adagrad"], default="sgd")
     p.add_argument("--lr", type=float, default=None,
-                   help="learning rate (default: 0.025 sg / 0.05 cbow with sgd, 0.002 adam, 0.1 adagrad)")
+                   help="learning rate (default: 0.025 sg / 0.05 cbow (0.025 cbow+hs) with sgd, 0.002 adam, 0.1 adagrad)")
     p.add_argument("--min-lr-ratio", type=float, default=1e-4, help="sgd decays linearly to lr × this")
     p.add_argument("--ns-exponent", type=float, default=0.75, help="noise distribution ∝ count^exponent")
     p.add_argument("--cbow-sum", action="store_true", help="CBOW input is the sum (default: mean)")
