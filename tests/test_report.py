@@ -315,7 +315,8 @@ def test_markdown_has_tables_comparisons_and_figures(study, tmp_path):
     report.write_summary_md(df, out, figures=figs)
     md = out.read_text()
     assert "## Study `model` — factor `model`, dataset `imdb`, variant `raw`" in md
-    assert "| Skip-gram | 3 | 42.0 ± 2.0 | 43.0 ± 2.0 | 0.600 ± 0.000 | – | 86.0 ± 1.0 | 1,000 ± 0 | 1000.0 ± 0.0 |" in md
+    assert ("| Skip-gram | 3 | 42.0 ± 2.0 | 43.0 ± 2.0 | 50.0 ± 0.0 | 0.600 ± 0.000 | – | 86.0 ± 1.0 | 1,000 ± 0 "
+            "| 1000.0 ± 0.0 |") in md
     assert "| imdb | no trained vectors | tfidf_logreg | 1 | 88.0 | 87.0 | 89.5 |" in md
     assert "w2v | 3 | 42.0 ± 2.0" in md and "gensim | 1 | 43.0 |" in md
     assert "Absent: mlp_mean: GoogleNews.bin.gz: no such vectors file." in md
@@ -348,3 +349,39 @@ def test_cli_errors_are_one_line(tmp_path, capsys):
     assert "no run directories given" in err[0] and "runs file not found" in err[1]
     assert "not UTF-8" in err[2] and "summary CSV not found" in err[3]
     assert not (tmp_path / "m.md").exists()
+
+
+def test_variant_study_is_one_table_and_flags_other_question_sets(tmp_path):
+    runs = []
+    for variant, accs, coverage in (("raw", (0.30, 0.32), 0.50), ("stem", (0.40, 0.44), 0.15)):
+        for seed, acc in zip((1, 2), accs):
+            run = _w2v_run(tmp_path, "20newsgroups", variant, seed,
+                           {"study": "variant", "factor": "variant", "level": variant, "variant": variant},
+                           {}, 1000.0, acc)
+            ev = json.loads((run / "eval.json").read_text())
+            ev["summary"]["analogy_coverage"] = ev["analogies"]["coverage"] = coverage
+            _dump(run / "eval.json", ev)
+            runs.append(run)
+    df = report.collect(runs, progress=False)
+    text = report.findings(df)
+    assert text[0] == ("variant on 20newsgroups: variant=stem beats variant=raw on analogies (3CosAdd) by "
+                       "11.0 ± 1.4 points (42.0 ± 2.8 % vs 31.0 ± 1.4 %, 2 paired seeds) and trains at about "
+                       "the same speed — on different question sets: 15 % vs 50 % of the questions covered.")
+    out = tmp_path / "s.md"
+    report.write_summary_md(df, out)
+    md = out.read_text()
+    assert md.count("## Study `variant`") == 1
+    assert "## Study `variant` — factor `variant`, dataset `20newsgroups`\n" in md
+    assert "| variant=stem | 2 | 42.0 ± 2.8 |" in md and "| variant=raw | 2 | 31.0 ± 1.4 |" in md
+
+
+def test_gensim_comparison_ignores_other_optimizers_and_corpus_slices(study, tmp_path):
+    root = tmp_path / "results"
+    extra = [_w2v_run(root, "imdb", "adam", 1, {"study": "optimizer", "factor": "optimizer", "level": "adam"},
+                      {"optimizer": "adam"}, 10.0, 0.01),
+             _w2v_run(root, "imdb", "slice", 1, {"study": "loss", "factor": "loss", "level": "ns"},
+                      {"max_docs": 600, "max_vocab": 2000}, 10.0, 0.01)]
+    text = report.findings(report.collect(study + extra, progress=False))
+    gensim = [s for s in text if s.startswith("w2v vs gensim")]
+    assert len(gensim) == 1
+    assert "analogies 42.0 % vs 43.0 % (-1.0 points), speed 0.50× gensim's (1,000 vs 2,000 words/s)" in gensim[0]

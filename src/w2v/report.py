@@ -460,6 +460,8 @@ def _ratio_phrase(fast: float, slow: float, conj: tuple[str, str] = ("and", "but
     if math.isnan(fast) or math.isnan(slow) or fast <= 0 or slow <= 0:
         return ""
     r = fast / slow
+    if 1 / 1.05 < r < 1.05:
+        return f" {conj[0]} trains at about the same speed"
     if r >= 1:
         return f" {conj[0]} trains {r:.1f}× faster"
     return f" {conj[1]} trains {1 / r:.1f}× slower"
@@ -518,11 +520,15 @@ def unique_models(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _study_groups(df: pd.DataFrame):
+    """``(keys, rows)`` per study, data set and preprocessing variant; a study whose factor is the
+    variant itself is one group across its variants (``keys["variant"]`` is then empty)."""
     mine = study_rows(df)
     keys = ["study", "factor", "dataset", "variant"]
     work = mine.copy()
     for k in keys:
         work[k] = work[k].astype(object).where(work[k].notna(), "")
+    if len(work):
+        work.loc[work["factor"] == "variant", "variant"] = ""
     for group, part in work.groupby(keys, sort=True, dropna=False):
         yield dict(zip(keys, group)), mine.loc[part.index]
 
@@ -535,7 +541,8 @@ def _negative_of(part: pd.DataFrame, level) -> object:
 
 
 def _study_findings(keys: dict, part: pd.DataFrame) -> list[str]:
-    agg = aggregate(part, [c for c, *_ in _FINDING_METRICS] + ["words_per_sec"], keys=["level"])
+    agg = aggregate(part, [c for c, *_ in _FINDING_METRICS] + ["words_per_sec", "analogy_coverage"],
+                    keys=["level"])
     where = f"on {keys['dataset']}" if keys["dataset"] else "on the untagged dataset"
     title = f"{keys['study']}"
     factor = keys["factor"]
@@ -566,6 +573,11 @@ def _study_findings(keys: dict, part: pd.DataFrame) -> list[str]:
                     f"{_pm(second[f'{col}_mean'], second[f'{col}_sd'], scale, digits, suffix)}, {seeds})")
         if col == "analogy_add_total":
             sentence += _ratio_phrase(best["words_per_sec_mean"], second["words_per_sec_mean"])
+            cb, cs = best.get("analogy_coverage_mean", math.nan), second.get("analogy_coverage_mean", math.nan)
+            if not (math.isnan(cb) or math.isnan(cs)) and abs(cb - cs) > 0.05:
+                # accuracy is over the covered questions: other vocabularies answer other questions
+                sentence += (f" — on different question sets: {100 * cb:.0f} % vs {100 * cs:.0f} % "
+                             f"of the questions covered")
         if len(have) > 2:
             worst = have.iloc[-1]
             sentence += (f"; {label[worst['level']]} is the worst "
@@ -655,6 +667,9 @@ def _classifier_findings(df: pd.DataFrame) -> list[str]:
 
 _MATCH_KEYS = ("dataset", "variant", "cfg.model", "cfg.loss", "cfg.negative", "cfg.dim", "cfg.window",
                "cfg.epochs", "cfg.min_count", "cfg.sample")
+# settings gensim's rows may leave unset: a w2v run only compares when it has the same value,
+# unset counting as equal to unset (a corpus slice or a vocabulary cap is another experiment)
+_MATCH_UNSET = ("cfg.max_docs", "cfg.max_vocab")
 
 
 def _same(a, b) -> bool:
@@ -682,6 +697,11 @@ def _gensim_pairs(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame, pd.DataFram
         for k in used:
             mask_g &= np.array([_same(v, g[k]) for v in gensim[k]], bool)
             mask_m &= np.array([_same(v, g[k]) for v in mine[k]], bool)
+        for k in _MATCH_UNSET:
+            if k in df.columns:
+                mask_m &= np.array([_same(v, g[k]) or (pd.isna(v) and pd.isna(g[k])) for v in mine[k]], bool)
+        if "cfg.optimizer" in df.columns:  # gensim trains with SGD only
+            mask_m &= np.array([pd.isna(v) or str(v) == "sgd" for v in mine["cfg.optimizer"]], bool)
         desc = ", ".join(f"{k.removeprefix('cfg.')}={g[k]}" for k in used) or "(no settings recorded)"
         out.append((desc, gensim[mask_g], mine[mask_m]))
     return out
@@ -744,6 +764,7 @@ def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]
 _TABLE_COLUMNS = (
     ("analogy_add_total", "analogy 3CosAdd %", 100.0, 1),
     ("analogy_mul_total", "analogy 3CosMul %", 100.0, 1),
+    ("analogy_coverage", "questions covered %", 100.0, 1),
     ("ws353_spearman", "WS-353 ρ", 1.0, 3),
     ("simlex_spearman", "SimLex ρ", 1.0, 3),
     ("cls_best_accuracy", "best classifier %", 100.0, 1),
