@@ -50,10 +50,21 @@ def _styled(func):
 
 
 def _save(fig, out: str | os.PathLike) -> Path:
+    """Write ``fig`` as a PNG with a 256-colour palette (a third of the bytes of matplotlib's RGBA
+    file, no visible difference on these line and scatter plots), atomically."""
+    import io
+
+    from PIL import Image
+
     out = Path(out)
-    with atomic_open(out, "wb") as fh:
-        fig.savefig(fh, format="png", dpi=DPI)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=DPI)
     plt.close(fig)
+    buf.seek(0)
+    with Image.open(buf) as im:
+        pal = im.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    with atomic_open(out, "wb") as fh:
+        pal.save(fh, format="PNG", optimize=True)
     return out
 
 
