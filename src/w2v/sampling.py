@@ -134,26 +134,29 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         heapq.heappush(heap, (c1 + c2, next_id))
         next_id += 1
     root = 2 * v - 2
-    lengths = np.zeros(v, dtype=np.int32)
-    paths: list[list[int]] = []
-    codes_l: list[list[int]] = []
-    for w in range(v):
-        pts, cds = [], []
-        node = w
-        while node != root:
-            cds.append(int(binary[node]))
-            node = int(parent[node])
-            pts.append(node - v)  # inner node index in 0 .. v-2
-        pts.reverse()
-        cds.reverse()
-        paths.append(pts)
-        codes_l.append(cds)
-        lengths[w] = len(pts)
-    depth = int(lengths.max())
-    points = np.zeros((v, depth), dtype=np.int32)
-    codes = np.zeros((v, depth), dtype=np.int8)
-    for w in range(v):
-        n = lengths[w]
-        points[w, :n] = paths[w]
-        codes[w, :n] = codes_l[w]
+    # depth of every node: a parent is always created after its children (higher id), so one
+    # sweep from the root down suffices
+    depth = np.zeros(2 * v - 1, dtype=np.int64)
+    par = parent.tolist()
+    dep = [0] * (2 * v - 1)
+    for n in range(root - 1, -1, -1):
+        dep[n] = dep[par[n]] + 1
+    depth[:] = dep
+    lengths = depth[:v].astype(np.int32)
+    # walk all words up at once, one level per step, filling their paths from the end
+    # (arrays only: no per-word Python lists, which dominated the peak memory for large V)
+    points = np.zeros((v, int(lengths.max())), dtype=np.int32)
+    codes = np.zeros((v, int(lengths.max())), dtype=np.int8)
+    words = np.arange(v)
+    node = words.copy()
+    pos = lengths.astype(np.int64) - 1
+    active = node != root
+    while active.any():
+        w, n = words[active], node[active]
+        codes[w, pos[active]] = binary[n]
+        up = parent[n]
+        points[w, pos[active]] = up - v  # inner node index in 0 .. v-2
+        node[active] = up
+        pos[active] -= 1
+        active = node != root
     return points, codes, lengths
