@@ -155,38 +155,72 @@ class _Lookup(dict):
         return -1
 
 
+class _Batches:
+    """Iterate over a corpus as ``(ids, lengths)`` batches of about ``batch_tokens`` tokens.
+
+    ``ids`` are the int32 ids of the in-vocabulary tokens of whole documents (out-of-
+    vocabulary tokens dropped), ``lengths`` the int64 number of kept tokens per
+    document; ``n_empty`` counts the documents without any token, once iterated.
+    """
+
+    def __init__(self, path, vocab: Vocabulary, total: int | None, progress: bool, batch_tokens: int):
+        if len(vocab) > np.iinfo(np.int32).max:
+            raise W2VError(f"{path}: vocabulary of {len(vocab)} words does not fit int32 ids; use --max-vocab")
+        self.path, self.vocab, self.total, self.progress = path, vocab, total, progress
+        self.batch_tokens = batch_tokens
+        self.n_empty = 0
+
+    @staticmethod
+    def _kept(raw: array.array, lengths: array.array) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.frombuffer(raw, dtype=np.int32) if len(raw) else np.zeros(0, np.int32)
+        lens = np.frombuffer(lengths, dtype=np.int64).copy()
+        # Drop the out-of-vocabulary tokens. They are few, so work from their positions
+        # (a cumulative count over every token would cost 8 bytes per token at the peak).
+        oov = np.flatnonzero(ids < 0)
+        if oov.size:
+            starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+            oov_doc = np.searchsorted(starts, oov, side="right") - 1
+            ids = ids[ids >= 0]
+            lens -= np.bincount(oov_doc, minlength=lens.size)
+        return ids, lens
+
+    def __iter__(self):
+        lookup = _Lookup(self.vocab.index).__getitem__
+        raw, lengths = array.array("i"), array.array("q")
+        try:
+            with _open_corpus(self.path) as fh, _bar("encode", self.total, self.progress) as bar:
+                for line in fh:
+                    toks = line.split()
+                    raw.extend(map(lookup, toks))
+                    lengths.append(len(toks))
+                    self.n_empty += not toks
+                    if len(raw) >= self.batch_tokens:
+                        yield self._kept(raw, lengths)
+                        raw, lengths = array.array("i"), array.array("q")
+                    bar.update(1)
+        except UnicodeDecodeError as exc:
+            raise _decode_error(self.path, exc) from None
+        if lengths:
+            yield self._kept(raw, lengths)
+
+
+def _offsets(lengths: list[np.ndarray]) -> np.ndarray:
+    """int64 offsets (``n_docs + 1``, starting at 0) from per-batch document lengths."""
+    lens = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
+    offsets = np.zeros(len(lens) + 1, dtype=np.int64)
+    np.cumsum(lens, out=offsets[1:])
+    return offsets
+
+
 def _encode(path, vocab: Vocabulary, total: int | None = None,
             progress: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
-    lookup = _Lookup(vocab.index).__getitem__
-    if len(vocab) > np.iinfo(np.int32).max:
-        raise W2VError(f"{path}: vocabulary of {len(vocab)} words does not fit int32 ids; use --max-vocab")
-    raw = array.array("i")
-    lengths = array.array("q")
-    try:
-        with _open_corpus(path) as fh, _bar("encode", total, progress) as bar:
-            for line in fh:
-                toks = line.split()
-                raw.extend(map(lookup, toks))
-                lengths.append(len(toks))
-                bar.update(1)
-    except UnicodeDecodeError as exc:
-        raise _decode_error(path, exc) from None
-    all_ids = np.frombuffer(raw, dtype=np.int32) if len(raw) else np.zeros(0, np.int32)
-    lens = np.frombuffer(lengths, dtype=np.int64) if len(lengths) else np.zeros(0, np.int64)
-    raw_offsets = np.zeros(len(lens) + 1, dtype=np.int64)
-    np.cumsum(lens, out=raw_offsets[1:])
-    # Drop the out-of-vocabulary tokens. They are few, so work from their positions
-    # (a cumulative count over every token would cost 8 bytes per token at the peak).
-    oov = np.flatnonzero(all_ids < 0)
-    if oov.size:
-        ids = all_ids[all_ids >= 0]
-        oov_doc = np.searchsorted(raw_offsets, oov, side="right") - 1
-        oov_before = np.zeros(len(lens) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(oov_doc, minlength=len(lens)), out=oov_before[1:])
-        offsets = raw_offsets - oov_before
-    else:
-        ids, offsets = all_ids, raw_offsets
-    return ids, offsets, int(np.count_nonzero(lens == 0))
+    batches = _Batches(path, vocab, total, progress, batch_tokens=1 << 20)
+    ids, lens = [], []
+    for i, n in batches:
+        ids.append(i)
+        lens.append(n)
+    all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int32)
+    return all_ids, _offsets(lens), batches.n_empty
 
 
 def _npy_header(n: int) -> bytes:
@@ -206,56 +240,22 @@ def encode_to_npy(path, vocab: Vocabulary, out, total: int | None = None, progre
     offsets, 8 bytes per document) is ever held in memory. Returns
     ``(n_ids, offsets, n_empty_docs)``.
     """
-    lookup = _Lookup(vocab.index).__getitem__
-    if len(vocab) > np.iinfo(np.int32).max:
-        raise W2VError(f"{path}: vocabulary of {len(vocab)} words does not fit int32 ids; use --max-vocab")
+    batches = _Batches(path, vocab, total, progress, batch_tokens)
     header = _npy_header(1 << 62)  # room for any length: rewritten with the real one at the end
-    kept_lengths = array.array("q")
-    n_ids = n_empty = 0
-    raw = array.array("i")
-    lengths = array.array("q")
-
-    def flush(dst):
-        nonlocal raw, lengths, n_ids
-        if not lengths:
-            return
-        ids = np.frombuffer(raw, dtype=np.int32) if len(raw) else np.zeros(0, np.int32)
-        lens = np.frombuffer(lengths, dtype=np.int64)
-        oov = np.flatnonzero(ids < 0)
-        if oov.size:
-            starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
-            oov_doc = np.searchsorted(starts, oov, side="right") - 1
-            ids = ids[ids >= 0]
-            lens = lens - np.bincount(oov_doc, minlength=lens.size)
-        dst.write(ids.tobytes())
-        n_ids += int(ids.size)
-        kept_lengths.extend(lens.tolist())
-        raw, lengths = array.array("i"), array.array("q")
-
-    try:
-        with atomic_path(out) as tmp, open(tmp, "wb") as dst:
-            dst.write(header)
-            with _open_corpus(path) as fh, _bar("encode", total, progress) as bar:
-                for line in fh:
-                    toks = line.split()
-                    raw.extend(map(lookup, toks))
-                    lengths.append(len(toks))
-                    n_empty += not toks
-                    if len(raw) >= batch_tokens:
-                        flush(dst)
-                    bar.update(1)
-            flush(dst)
-            final = _npy_header(n_ids)
-            if len(final) != len(header):  # pragma: no cover - both pad to the same 64-byte multiple
-                raise W2VError(f"{out}: .npy header length changed while encoding {path}")
-            dst.seek(0)
-            dst.write(final)
-    except UnicodeDecodeError as exc:
-        raise _decode_error(path, exc) from None
-    offsets = np.zeros(len(kept_lengths) + 1, dtype=np.int64)
-    if len(kept_lengths):
-        np.cumsum(np.frombuffer(kept_lengths, dtype=np.int64), out=offsets[1:])
-    return n_ids, offsets, n_empty
+    lens: list[np.ndarray] = []
+    n_ids = 0
+    with atomic_path(out) as tmp, open(tmp, "wb") as dst:
+        dst.write(header)
+        for ids, n in batches:
+            dst.write(ids.tobytes())
+            n_ids += int(ids.size)
+            lens.append(n)
+        final = _npy_header(n_ids)
+        if len(final) != len(header):  # pragma: no cover - both pad to the same 64-byte multiple
+            raise W2VError(f"{out}: .npy header length changed while encoding {path}")
+        dst.seek(0)
+        dst.write(final)
+    return n_ids, _offsets(lens), batches.n_empty
 
 
 def open_ids(path) -> np.ndarray:
