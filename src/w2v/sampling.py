@@ -136,17 +136,15 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     root = 2 * v - 2
     # depth of every node: a parent is always created after its children (higher id), so one
     # sweep from the root down suffices
-    depth = np.zeros(2 * v - 1, dtype=np.int64)
     par = parent.tolist()
-    dep = [0] * (2 * v - 1)
+    depth = [0] * (2 * v - 1)
     for n in range(root - 1, -1, -1):
-        dep[n] = dep[par[n]] + 1
-    depth[:] = dep
-    lengths = depth[:v].astype(np.int32)
+        depth[n] = depth[par[n]] + 1
+    lengths = np.array(depth[:v], dtype=np.int32)
     # walk all words up at once, one level per step, filling their paths from the end
     # (arrays only: no per-word Python lists, which dominated the peak memory for large V)
     points = np.zeros((v, int(lengths.max())), dtype=np.int32)
-    codes = np.zeros((v, int(lengths.max())), dtype=np.int8)
+    codes = np.zeros_like(points, dtype=np.int8)
     words = np.arange(v)
     node = words.copy()
     pos = lengths.astype(np.int64) - 1
