@@ -271,11 +271,7 @@ def _clusters(emb: np.ndarray, in_fit: np.ndarray, n_clusters: int, seed: int) -
     if k == 0:
         return np.zeros(len(emb), dtype=np.int64)
     assign = KMeans(k, n_init=1, random_state=seed).fit(unit[in_fit]).predict(unit)
-    first = np.full(k, len(emb))
-    np.minimum.at(first, assign, np.arange(len(emb)))
-    rank = np.empty(k, dtype=np.int64)
-    rank[np.argsort(first, kind="stable")] = np.arange(k)
-    return rank[assign]
+    return _first_member_order(assign, k)[assign]
 
 
 def _first_member_order(assign: np.ndarray, k: int) -> np.ndarray:
