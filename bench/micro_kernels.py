@@ -127,8 +127,15 @@ class Setup:
         loss_sum, n_ex, n_words, _ = kmod.train_chunk(
             self.ids, self.seg, 0, self.seg.size - 1, wi, wo, self.keep,
             self.alias_prob, self.alias_idx, self.log_q, points, codes, lengths,
-            z2, z2, z1, z2, z2, z1, ip, fp, state)
+            z2, z2, z1, z2, z2, z1, ip, fp, state, *no_hot_rows(kmod, self.dim))
         return time.process_time() - t0, n_words, loss_sum / max(n_ex, 1)
+
+
+def no_hot_rows(kmod, dim: int) -> tuple:
+    """The trailing "no hot rows" arguments of ``train_chunk``, for kernels that take them (one thread here)."""
+    if "hot_o" not in kmod.train_chunk.py_func.__code__.co_varnames:
+        return ()
+    return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros((0, dim), np.float32)
 
 
 VARIANTS = {"sg-ns": ("sg", "ns", False), "cbow-ns": ("cbow", "ns", False), "sg-hs": ("sg", "hs", False),
@@ -175,7 +182,7 @@ def main(argv=None) -> int:
                          np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
                          np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
                          np.ones(kmod.N_IPARAMS, np.int64), np.zeros(kmod.N_FPARAMS, np.float32),
-                         kmod.seed_state(1, 0, 0))
+                         kmod.seed_state(1, 0, 0), *no_hot_rows(kmod, setup.dim))
     times: dict[tuple[str, str], list[float]] = {}
     result: dict[tuple[str, str], tuple[int, float]] = {}
     for _ in range(a.repeats):

@@ -67,7 +67,8 @@ def run_one(trainer: str, model: str, loss: str, threads: int, corpus: str, out:
 
         cfg = TrainConfig(model=model, loss=loss, negative=a.negative, dim=a.dim, window=a.window,
                           sample=a.sample, epochs=a.epochs, min_count=a.min_count, workers=threads,
-                          seed=a.seed, shared_negatives=a.shared_negatives and loss == "ns")
+                          seed=a.seed, shared_negatives=a.shared_negatives and loss == "ns",
+                          ns_exponent=a.ns_exponent, **({} if a.hot_rows is None else {"hot_rows": a.hot_rows}))
         train_file(corpus, out, cfg, progress=False)
     elif trainer == "gensim":
         from gensim.models import Word2Vec
@@ -126,7 +127,8 @@ def measure(trainer, model, loss, threads, corpus, out, a) -> dict:
     cmd = [sys.executable, __file__, "--child", trainer, model, loss, str(threads), str(corpus), str(out),
            "--dim", str(a.dim), "--window", str(a.window), "--negative", str(a.negative),
            "--sample", str(a.sample), "--epochs", str(a.epochs), "--min-count", str(a.min_count),
-           "--seed", str(a.seed)] + (["--shared-negatives"] if a.shared_negatives else [])
+           "--seed", str(a.seed)] + (["--shared-negatives"] if a.shared_negatives else []) \
+        + ([] if a.hot_rows is None else ["--hot-rows", str(a.hot_rows)]) + ["--ns-exponent", str(a.ns_exponent)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
     peak = 0
@@ -186,6 +188,8 @@ def main(argv=None):
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--shared-negatives", action="store_true", help="w2v: sg+ns shares noise words per window")
+    p.add_argument("--ns-exponent", type=float, default=0.75, help="w2v: noise ∝ count^this (fastText: 0.5)")
+    p.add_argument("--hot-rows", type=int, default=None, help="w2v: TrainConfig.hot_rows (default: its default)")
     p.add_argument("--no-breakdown", action="store_true", help="skip the compile / vocabulary timings")
     p.add_argument("--json", default=None, help="also write the rows as JSON here")
     p.add_argument("--child", nargs=6, metavar=("TRAINER", "MODEL", "LOSS", "THREADS", "CORPUS", "OUT"),

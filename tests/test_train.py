@@ -9,7 +9,7 @@ import pytest
 
 from w2v import kernels
 from w2v.errors import W2VError
-from w2v.sampling import alias_table, huffman_tree, keep_probabilities, noise_distribution
+from w2v.sampling import alias_table, hot_nodes, huffman_tree, keep_probabilities, noise_distribution
 from w2v.train import TrainConfig, chunks, load_model, segments, train, train_file
 from w2v.vocab import Vocabulary
 
@@ -76,6 +76,29 @@ def test_huffman_tree_worked_example():
             assert a == b or not b.startswith(a)
     # Kraft equality for a full binary tree
     assert sum(2.0 ** -l for l in lengths) == pytest.approx(1.0)
+
+
+def test_hot_nodes_rank_inner_nodes_by_the_share_of_examples_through_them():
+    counts = np.array([5, 3, 2, 1], dtype=np.int64)
+    tree = huffman_tree(counts)
+    points, _, lengths = tree
+    # root 2 is on every path (rate 1); node points[1, 1] carries words 1-3 (6/11); the last
+    # node carries words 2 and 3 (3/11)
+    mid, low = points[1, 1], points[3, 2]
+    assert hot_nodes(1, counts, tree).tolist() == [2]
+    assert hot_nodes(2, counts, tree).tolist() == sorted([2, mid])
+    assert hot_nodes(9, counts, tree).tolist() == sorted([2, mid, low])  # at most V - 1 nodes
+    assert hot_nodes(0, counts, tree).size == 0
+    # against the rates summed path by path, on a larger tree with subsampled (kept) counts
+    rng = np.random.default_rng(0)
+    counts = rng.integers(1, 1000, 200)
+    kept = counts * rng.uniform(0.1, 1.0, 200)
+    tree = huffman_tree(counts)
+    rate = np.zeros(199)
+    for w in range(200):
+        for node in tree[0][w, :tree[2][w]]:
+            rate[node] += kept[w]
+    assert hot_nodes(20, kept, tree).tolist() == sorted(np.argsort(-rate)[:20].tolist())
 
 
 # --------------------------------------------------------------------------- gradients
@@ -252,6 +275,21 @@ def test_two_workers_train_as_well_as_one():
     assert all(w.startswith("a") for w, _ in kv.most_similar("a1", topn=5))
 
 
+@pytest.mark.parametrize("model", ["sg", "cbow"])
+def test_two_workers_with_private_hot_nodes_train_as_well_as_shared_ones(model):
+    # hierarchical softmax with 2 workers trains its top Huffman nodes in per-thread copies
+    vocab, ids, offsets = _encode(_topic_corpus(400))
+    cfg = dict(model=model, loss="hs", dim=16, epochs=3, min_count=1, sample=0, chunk_words=500, workers=2)
+    hot = train(vocab, ids, offsets, TrainConfig(hot_rows=8, hot_sync=50, **cfg), progress=False)
+    plain = train(vocab, ids, offsets, TrainConfig(hot_rows=0, **cfg), progress=False)
+    assert hot.info["final_loss"] == pytest.approx(plain.info["final_loss"], rel=0.05)
+    assert hot.info["epochs_log"][0]["words"] == ids.size
+    root = len(vocab) - 2  # wo starts at zero: a root row that was never merged back would stay zero
+    assert np.linalg.norm(hot.wo[root]) > 0.1
+    kv = hot.keyed_vectors()
+    assert all(w.startswith("a") for w, _ in kv.most_similar("a1", topn=5))
+
+
 def test_divergence_stops_with_a_clear_error():
     vocab, ids, offsets = _encode(_topic_corpus(100))
     cfg = TrainConfig(model="cbow", loss="ns", optimizer="sgd", lr=1e30, dim=8, epochs=2, min_count=1,
@@ -272,6 +310,8 @@ def test_loss_per_epoch_is_the_mean_over_examples():
 
 
 def test_bad_settings_name_the_key_and_the_allowed_values():
+    with pytest.raises(W2VError, match="hot_sync = -1 .*integer >= 0"):
+        TrainConfig(hot_sync=-1)
     with pytest.raises(W2VError, match="loss = 'foo'.*allowed"):
         TrainConfig(loss="foo")
     with pytest.raises(W2VError, match="window"):

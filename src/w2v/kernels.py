@@ -58,8 +58,8 @@ ADAGRAD = 2
 OPTIMIZERS = {"sgd": SGD, "adam": ADAM, "adagrad": ADAGRAD}
 
 # Integer parameters (iparams) and float parameters (fparams) of train_chunk.
-I_MODEL, I_LOSS, I_NEG, I_WINDOW, I_OPT, I_CBOW_MEAN, I_SHARED_NEG = range(7)
-N_IPARAMS = 7
+I_MODEL, I_LOSS, I_NEG, I_WINDOW, I_OPT, I_CBOW_MEAN, I_SHARED_NEG, I_HOT_SYNC = range(8)
+N_IPARAMS = 8
 F_LR, F_BETA1, F_BETA2, F_EPS = range(4)
 N_FPARAMS = 4
 
@@ -109,6 +109,48 @@ def _prefetch_row(w, r):
     _prefetch(w, r, d - 1)  # a row that does not start on a line boundary spans one more line
 
 
+# --------------------------------------------------------------------------- thread-local hot rows
+@njit(**_fast)
+def _row(w, loc, slot, r):
+    """Where this thread reads and writes row ``r`` of ``w``: ``(loc, slot[r])`` for a hot row, else ``(w, r)``.
+
+    With several threads, the output rows that nearly every example updates
+    (the Huffman nodes near the root: the root is on every path) would bounce
+    between the cores' caches at every write: two threads of hierarchical
+    softmax ran slower than one. Each thread works on private copies of them
+    instead (rows ``0..H-1`` of ``loc``; ``slot`` maps a row of ``w`` to its
+    copy, -1 for the others, and is empty when no row is hot), and
+    :func:`_hot_merge` adds what it learnt to the shared rows.
+    """
+    if slot.shape[0] != 0:
+        s = slot[r]
+        if s >= 0:
+            return loc, np.int64(s)
+    return w, np.int64(r)
+
+
+@njit(**_fast)
+def _hot_load(w, hot, loc):
+    """Copy the shared rows ``w[hot]`` into this thread's copies (``loc[:H]``) and their snapshot (``loc[H:]``)."""
+    H = hot.shape[0]
+    for j in range(H):
+        r = hot[j]
+        for k in range(w.shape[1]):
+            x = w[r, k]
+            loc[j, k] = x
+            loc[H + j, k] = x
+
+
+@njit(**_fast)
+def _hot_merge(w, hot, loc):
+    """Add this thread's change of its hot rows since :func:`_hot_load` (copy - snapshot) to the shared rows."""
+    H = hot.shape[0]
+    for j in range(H):
+        r = hot[j]
+        for k in range(w.shape[1]):
+            w[r, k] += loc[j, k] - loc[H + j, k]
+
+
 # --------------------------------------------------------------------------- random numbers
 @njit(**_fast)
 def _next(state):
@@ -143,7 +185,7 @@ def draw_noise(state, alias_prob, alias_idx):
 
 
 @njit(**_fast)
-def draw_ahead(state, alias_prob, alias_idx, wo, ahead):
+def draw_ahead(state, alias_prob, alias_idx, wo, slot_o, loc_o, ahead):
     """Draw the noise words of the *next* example into ``ahead`` and prefetch their output rows.
 
     The negative-sampling layers keep their draws one example ahead, so that the
@@ -153,7 +195,8 @@ def draw_ahead(state, alias_prob, alias_idx, wo, ahead):
     for j in range(ahead.shape[0]):
         w = draw_noise(state, alias_prob, alias_idx)
         ahead[j] = w
-        _prefetch_row(wo, w)
+        m, r = _row(wo, loc_o, slot_o, w)
+        _prefetch_row(m, r)
 
 
 @njit(nogil=True, cache=True)
@@ -269,13 +312,14 @@ def _out_update(wo, r, g, h, neu1e, opt, lr, mo, vo, to, fparams):
 @njit(**_fast)
 def output_step(loss_kind, h, target, wo, neu1e, K, state,
                 alias_prob, alias_idx, log_q, points, codes, lengths,
-                opt, lr, mo, vo, to, fparams, cand, logits, ahead):
+                opt, lr, mo, vo, to, fparams, cand, logits, ahead, slot_o, loc_o):
     """One training example through the output layer; returns its loss.
 
     ``neu1e`` receives ``-dL/dh`` (to be added to the input rows by the caller);
     the output rows are updated in place through :func:`update_row`.
     For NS and NCE, ``ahead`` holds this example's K noise words (drawn by
-    :func:`draw_ahead`) and is refilled with the next example's.
+    :func:`draw_ahead`) and is refilled with the next example's. Rows listed in
+    ``slot_o`` are read and written in this thread's copies ``loc_o`` (:func:`_row`).
     """
     loss = 0.0
     if loss_kind == NS or loss_kind == NCE:
@@ -287,7 +331,7 @@ def output_step(loss_kind, h, target, wo, neu1e, K, state,
             if w != target:
                 cand[n] = w
                 n += 1
-        draw_ahead(state, alias_prob, alias_idx, wo, ahead)
+        draw_ahead(state, alias_prob, alias_idx, wo, slot_o, loc_o, ahead)
         for j in range(n + 1):
             if j == 0:
                 w = target
@@ -295,7 +339,8 @@ def output_step(loss_kind, h, target, wo, neu1e, K, state,
             else:
                 w = cand[j - 1]
                 label = 0.0
-            f = _dot(h, wo, w)
+            m, r = _row(wo, loc_o, slot_o, w)
+            f = _dot(h, m, r)
             if loss_kind == NCE:
                 f -= log_q[w] + math.log(K)
             if label > 0.5:
@@ -305,30 +350,32 @@ def output_step(loss_kind, h, target, wo, neu1e, K, state,
                 s, sp = _sigmoid_softplus(-f)
                 loss += sp
                 s = 1.0 - s
-            _out_update(wo, w, np.float32(label - s), h, neu1e, opt, lr, mo, vo, to, fparams)
+            _out_update(m, r, np.float32(label - s), h, neu1e, opt, lr, mo, vo, to, fparams)
     elif loss_kind == HS:
         # Binary decisions along the Huffman path: P(code=0 at node n) = σ(h·wo[n]).
         for d in range(lengths[target]):
-            n = points[target, d]
-            f = _dot(h, wo, n)
+            m, r = _row(wo, loc_o, slot_o, points[target, d])
+            f = _dot(h, m, r)
             sign = 1.0 - 2.0 * codes[target, d]
             s, sp = _sigmoid_softplus(sign * f)
             loss += sp
             # d(-log σ(sign f))/df = -sign (1 - σ(sign f)); ascent coefficient = sign (1 - s)
-            _out_update(wo, n, np.float32(sign * (1.0 - s)), h, neu1e, opt, lr, mo, vo, to, fparams)
+            _out_update(m, r, np.float32(sign * (1.0 - s)), h, neu1e, opt, lr, mo, vo, to, fparams)
     elif loss_kind == SAMPLED:
         # Softmax over {target} ∪ K noise words, logits corrected by -log q(w);
         # accidental hits (noise == target) are removed, as in TensorFlow.
         n = 0
         cand[0] = target
-        logits[0] = _dot(h, wo, target) - log_q[target]
+        m, r = _row(wo, loc_o, slot_o, target)
+        logits[0] = _dot(h, m, r) - log_q[target]
         n = 1
         for j in range(K):
             w = draw_noise(state, alias_prob, alias_idx)
             if w == target:
                 continue
             cand[n] = w
-            logits[n] = _dot(h, wo, w) - log_q[w]
+            m, r = _row(wo, loc_o, slot_o, w)
+            logits[n] = _dot(h, m, r) - log_q[w]
             n += 1
         mx = logits[0]
         for j in range(1, n):
@@ -342,12 +389,14 @@ def output_step(loss_kind, h, target, wo, neu1e, K, state,
         for j in range(n):
             p = logits[j] / z
             g = (1.0 if j == 0 else 0.0) - p
-            _out_update(wo, cand[j], np.float32(g), h, neu1e, opt, lr, mo, vo, to, fparams)
+            m, r = _row(wo, loc_o, slot_o, cand[j])
+            _out_update(m, r, np.float32(g), h, neu1e, opt, lr, mo, vo, to, fparams)
     else:  # SOFTMAX over the whole vocabulary: O(V d) per example
         V = wo.shape[0]
         mx = -1e30
         for j in range(V):
-            logits[j] = _dot(h, wo, j)
+            m, r = _row(wo, loc_o, slot_o, j)
+            logits[j] = _dot(h, m, r)
             if logits[j] > mx:
                 mx = logits[j]
         z = 0.0
@@ -358,14 +407,15 @@ def output_step(loss_kind, h, target, wo, neu1e, K, state,
         for j in range(V):
             p = logits[j] / z
             g = (1.0 if j == target else 0.0) - p
-            _out_update(wo, j, np.float32(g), h, neu1e, opt, lr, mo, vo, to, fparams)
+            m, r = _row(wo, loc_o, slot_o, j)
+            _out_update(m, r, np.float32(g), h, neu1e, opt, lr, mo, vo, to, fparams)
     return loss
 
 
 # --------------------------------------------------------------------------- skip-gram, shared negatives
 @njit(**_fast)
 def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
-                  opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, g, delta, h, ahead):
+                  opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, g, delta, h, ahead, slot_o, loc_o):
     """Skip-gram + negative sampling for one centre word with K negatives shared by its window.
 
     The (n contexts) × (1 + K targets) block of logits is formed first; then
@@ -374,8 +424,8 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
     ``Σ_a g[a,b] wi[c_a]`` and input row ``c_a`` along ``Σ_b g[a,b] wo[t_b]``,
     both computed from the rows before the update. With SGD this equals the
     n(1+K) pairwise steps taken from the same starting point; the 1+K output
-    rows are read once instead of n times.
-    Returns (loss, number of (centre, context) pairs).
+    rows are read once instead of n times. Hot output rows live in this
+    thread's copies (:func:`_row`). Returns (loss, number of (centre, context) pairs).
     """
     centre = sent[i]
     n = 0
@@ -392,17 +442,17 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
         if w != centre:
             tgt[nt] = w
             nt += 1
-    draw_ahead(state, alias_prob, alias_idx, wo, ahead)
+    draw_ahead(state, alias_prob, alias_idx, wo, slot_o, loc_o, ahead)
     loss = 0.0
     d = wi.shape[1]
     # the block of logits -> ascent coefficients g[a, b] (label 1 for b = 0, the centre)
     for a in range(n):
         ca = ctx[a]
         for b in range(nt):
-            tb = tgt[b]
+            mo_, tb = _row(wo, loc_o, slot_o, tgt[b])
             f = np.float32(0.0)
             for k in range(d):
-                f += wi[ca, k] * wo[tb, k]
+                f += wi[ca, k] * mo_[tb, k]
             if b == 0:
                 s, sp = _sigmoid_softplus(f)
                 g[a, b] = np.float32(1.0 - s)
@@ -415,14 +465,13 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
         for k in range(d):
             delta[a, k] = 0.0
     for b in range(nt):
-        tb = tgt[b]
+        mo_, tb = _row(wo, loc_o, slot_o, tgt[b])
         for a in range(n):
             gab = g[a, b]
             for k in range(d):
-                delta[a, k] += gab * wo[tb, k]
+                delta[a, k] += gab * mo_[tb, k]
     # output rows along Σ_a g[a,b] wi[c_a] (old input rows), then the input rows
     for b in range(nt):
-        tb = tgt[b]
         for k in range(d):
             h[k] = 0.0
         for a in range(n):
@@ -430,7 +479,8 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
             ca = ctx[a]
             for k in range(d):
                 h[k] += gab * wi[ca, k]
-        update_row(wo, tb, 1.0, h, 1.0, opt, lr, mo, vo, to, fparams)
+        mo_, tb = _row(wo, loc_o, slot_o, tgt[b])
+        update_row(mo_, tb, 1.0, h, 1.0, opt, lr, mo, vo, to, fparams)
     for a in range(n):
         for k in range(d):
             h[k] = delta[a, k]
@@ -440,22 +490,25 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
 
 # --------------------------------------------------------------------------- the window walk
 @njit(**_fast)
-def _prefetch_target(loss_kind, wo, target, points, lengths):
+def _prefetch_target(loss_kind, wo, target, points, lengths, slot_o, loc_o):
     """Prefetch the output rows an example with this target word will read first.
 
     NS / NCE / sampled softmax: the target's row; HS: the inner nodes of its path.
     """
     if loss_kind == HS:
         for d in range(lengths[target]):
-            _prefetch_row(wo, points[target, d])
+            m, r = _row(wo, loc_o, slot_o, points[target, d])
+            _prefetch_row(m, r)
     elif loss_kind != SOFTMAX:
-        _prefetch_row(wo, target)
+        m, r = _row(wo, loc_o, slot_o, target)
+        _prefetch_row(m, r)
 
 
 @njit(nogil=True, fastmath=True, cache=True)
 def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
                 alias_prob, alias_idx, log_q, points, codes, lengths,
-                mi, vi, ti, mo, vo, to, iparams, fparams, state):
+                mi, vi, ti, mo, vo, to, iparams, fparams, state,
+                hot_o, slot_o, loc_o):
     """Train on segments ``s0 .. s1-1`` of the encoded corpus (one shared window walk).
 
     ``seg_bounds[s] .. seg_bounds[s+1]`` are the token positions of segment ``s``
@@ -467,6 +520,14 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
     Returns ``(loss_sum, n_examples, n_words, n_kept)``: the summed loss over the
     training examples (a skip-gram (centre, context) pair, or a CBOW centre
     word), their number, the raw tokens walked and the tokens kept.
+
+    Hot output rows (SGD only): ``hot_o`` lists the rows of ``wo`` this thread
+    trains in its own copies ``loc_o`` (2H x dim: the copies, then their
+    snapshot); ``slot_o`` maps a row to its copy (-1: none). The copies are
+    loaded from the shared rows here; their change is added back when the chunk
+    is done and, with ``iparams[I_HOT_SYNC] > 0``, every that many examples
+    (then the copies are reloaded, with the other threads' changes). Empty
+    ``hot_o`` and ``slot_o``: no hot rows.
 
     This function only allocates the work buffers; the walk itself is
     :func:`_walk`, compiled without Numba's reference counting.
@@ -498,9 +559,11 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
     # that threads never share the line
     rng = np.empty(16, dtype=np.uint64)
     rng[8] = state[0]
+    _hot_load(wo, hot_o, loc_o)
     result = _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, points, codes, lengths,
                    mi, vi, ti, mo, vo, to, iparams, fparams, rng[8:9],
-                   sent, h, neu1e, cand, logits, ctx, tgt, gbuf, delta, ahead)
+                   sent, h, neu1e, cand, logits, ctx, tgt, gbuf, delta, ahead, hot_o, slot_o, loc_o)
+    _hot_merge(wo, hot_o, loc_o)
     state[0] = rng[8]
     return result
 
@@ -510,7 +573,7 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
 @njit(nogil=True, fastmath=True, cache=True, _nrt=False)
 def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, points, codes, lengths,
           mi, vi, ti, mo, vo, to, iparams, fparams, state,
-          sent, h, neu1e, cand, logits, ctx, tgt, gbuf, delta, ahead):
+          sent, h, neu1e, cand, logits, ctx, tgt, gbuf, delta, ahead, hot_o, slot_o, loc_o):
     """The window walk of :func:`train_chunk`, given its work buffers (same arguments and result)."""
     model = iparams[I_MODEL]
     loss_kind = iparams[I_LOSS]
@@ -519,10 +582,12 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, p
     opt = iparams[I_OPT]
     cbow_mean = iparams[I_CBOW_MEAN] != 0
     shared = iparams[I_SHARED_NEG] != 0
+    hot_sync = iparams[I_HOT_SYNC]
+    next_sync = hot_sync
     lr = fparams[F_LR]
     d = wi.shape[1]
     if loss_kind == NS or loss_kind == NCE:
-        draw_ahead(state, alias_prob, alias_idx, wo, ahead)
+        draw_ahead(state, alias_prob, alias_idx, wo, slot_o, loc_o, ahead)
 
     loss_sum = 0.0
     n_examples = 0
@@ -540,10 +605,15 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, p
         n_words += seg_bounds[s + 1] - seg_bounds[s]
         n_kept += n
         for i in range(n):
+            if hot_o.shape[0] != 0 and hot_sync > 0 and n_examples >= next_sync:
+                # hand this thread's hot-row changes to the others and take theirs
+                _hot_merge(wo, hot_o, loc_o)
+                _hot_load(wo, hot_o, loc_o)
+                next_sync = n_examples + hot_sync
             # start loading the rows of the next centre: its target row(s) and the
             # input row of the word that enters the window
             if i + 1 < n:
-                _prefetch_target(loss_kind, wo, sent[i + 1], points, lengths)
+                _prefetch_target(loss_kind, wo, sent[i + 1], points, lengths, slot_o, loc_o)
                 _prefetch_row(wi, sent[min(i + 1 + window, n - 1)])
             b = 1 + _below(state, window)  # effective window in 1..window
             lo = max(0, i - b)
@@ -552,7 +622,7 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, p
                 if shared and loss_kind == NS:
                     l, c = _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
                                          opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, gbuf, delta, h,
-                                         ahead)
+                                         ahead, slot_o, loc_o)
                     loss_sum += l
                     n_examples += c
                     continue
@@ -565,7 +635,7 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, p
                         neu1e[k] = 0.0
                     loss_sum += output_step(loss_kind, h, sent[i], wo, neu1e, K, state,
                                             alias_prob, alias_idx, log_q, points, codes, lengths,
-                                            opt, lr, mo, vo, to, fparams, cand, logits, ahead)
+                                            opt, lr, mo, vo, to, fparams, cand, logits, ahead, slot_o, loc_o)
                     update_row(wi, c, 1.0, neu1e, 1.0, opt, lr, mi, vi, ti, fparams)
                     n_examples += 1
             else:  # CBOW
@@ -586,7 +656,7 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, p
                         h[k] *= inv
                 loss_sum += output_step(loss_kind, h, sent[i], wo, neu1e, K, state,
                                         alias_prob, alias_idx, log_q, points, codes, lengths,
-                                        opt, lr, mo, vo, to, fparams, cand, logits, ahead)
+                                        opt, lr, mo, vo, to, fparams, cand, logits, ahead, slot_o, loc_o)
                 # word2vec.c adds the full neu1e to every context row, also for the mean
                 # (see docs/theory.md: an input learning rate scaled by cw).
                 for j in range(lo, hi):
@@ -614,10 +684,12 @@ def example_step(loss_kind, h, target, wo, K, seed, alias_prob, alias_idx, log_q
     dummy1 = np.zeros(1, dtype=np.int64)
     fparams = np.zeros(N_FPARAMS, dtype=np.float32)
     ahead = np.empty(K, dtype=np.int64)
+    no_slot = np.empty(0, dtype=np.int32)
     if loss_kind == NS or loss_kind == NCE:
-        draw_ahead(state, alias_prob, alias_idx, wo, ahead)
+        draw_ahead(state, alias_prob, alias_idx, wo, no_slot, dummy2, ahead)
     loss = output_step(loss_kind, h, target, wo, neu1e, K, state, alias_prob, alias_idx, log_q,
-                       points, codes, lengths, SGD, lr, dummy2, dummy2, dummy1, fparams, cand, logits, ahead)
+                       points, codes, lengths, SGD, lr, dummy2, dummy2, dummy1, fparams, cand, logits, ahead,
+                       no_slot, dummy2)
     return loss, neu1e
 
 

@@ -16,6 +16,7 @@ __all__ = [
     "noise_distribution",
     "alias_table",
     "huffman_tree",
+    "hot_nodes",
     "SUBSAMPLE_FORMULAS",
 ]
 
@@ -158,3 +159,24 @@ def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         pos[active] -= 1
         active = node != root
     return points, codes, lengths
+
+
+def hot_nodes(n: int, kept: np.ndarray, tree: tuple[np.ndarray, np.ndarray, np.ndarray]) -> np.ndarray:
+    """The ``n`` Huffman inner nodes that hierarchical softmax updates most often (sorted node ids).
+
+    An example updates every inner node on its target's path, so a node's rate
+    is the share of kept (after subsampling) occurrences, ``kept``, of the words
+    below it: 1 for the root, then falling with depth. The trainer gives each
+    thread private copies of these output rows (``kernels._row``): they are the
+    rows two threads would otherwise both write at nearly every example.
+    """
+    points, _, lengths = tree
+    kept = np.asarray(kept, dtype=np.float64)
+    share = kept / max(kept.sum(), 1e-300)
+    rate = np.zeros(max(points.shape[0] - 1, 1))
+    lengths = np.asarray(lengths)
+    for level in range(points.shape[1]):  # one depth at a time: temporaries of V entries only
+        below = lengths > level
+        np.add.at(rate, points[below, level], share[below])
+    n = int(max(0, min(n, rate.size)))
+    return np.sort(np.argsort(-rate, kind="stable")[:n]).astype(np.int64)

@@ -24,7 +24,7 @@ import numpy as np
 from w2v import __version__, kernels
 from w2v.errors import W2VError
 from w2v.io import atomic_path, open_text, read_json, write_json
-from w2v.sampling import (SUBSAMPLE_FORMULAS, alias_table, huffman_tree, keep_probabilities,
+from w2v.sampling import (SUBSAMPLE_FORMULAS, alias_table, hot_nodes, huffman_tree, keep_probabilities,
                           noise_distribution)
 
 __all__ = ["TrainConfig", "Model", "train", "train_file", "load_model"]
@@ -67,6 +67,10 @@ class TrainConfig:
     beta2: float = 0.999              # Adam
     eps: float = 1e-8                 # Adam / AdaGrad
     chunk_words: int = 10_000         # words per kernel call (lr is updated between calls)
+    hot_rows: int = 256               # hs, workers > 1, sgd: Huffman nodes nearest the root that every
+                                      # thread trains in its own copy (0 = none; see kernels._row)
+    hot_sync: int = 500               # ... merged into the shared rows every this many examples
+                                      # (and at the end of each chunk; 0 = at the end of each chunk only)
 
     def __post_init__(self):
         self.validate()
@@ -86,6 +90,9 @@ class TrainConfig:
         for name in ("dim", "window", "epochs", "workers", "min_count", "chunk_words"):
             if int(getattr(self, name)) < 1:
                 bad(name, getattr(self, name), "an integer >= 1")
+        for name in ("hot_rows", "hot_sync"):
+            if int(getattr(self, name)) < 0:
+                bad(name, getattr(self, name), "an integer >= 0")
         if self.loss in ("ns", "nce", "sampled") and self.negative < 1:
             bad("negative", self.negative, "an integer >= 1 for ns, nce and sampled")
         if self.sample < 0:
@@ -282,6 +289,15 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
         ti = np.zeros(V, np.int64)
         to = np.zeros(V, np.int64)
 
+    # Huffman nodes nearly every example writes (the root is on every path): with several threads
+    # each trains private copies of them, else the cores pass their cache lines back and forth at
+    # every update and 2 threads run slower than 1 (README, Speed)
+    if cfg.loss == "hs" and cfg.workers > 1 and opt == kernels.SGD:
+        hot_o = hot_nodes(cfg.hot_rows, slice_counts * keep, (points, codes, lengths))
+    else:
+        hot_o = np.zeros(0, np.int64)
+    slot_o = _slots(hot_o, wo.shape[0])
+
     iparams = np.zeros(kernels.N_IPARAMS, np.int64)
     iparams[kernels.I_MODEL] = kernels.MODELS[cfg.model]
     iparams[kernels.I_LOSS] = kernels.LOSSES[cfg.loss]
@@ -290,6 +306,7 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
     iparams[kernels.I_OPT] = opt
     iparams[kernels.I_CBOW_MEAN] = int(cfg.cbow_mean)
     iparams[kernels.I_SHARED_NEG] = int(cfg.shared_negatives)
+    iparams[kernels.I_HOT_SYNC] = cfg.hot_sync
     base_fparams = np.zeros(kernels.N_FPARAMS, np.float32)
     base_fparams[kernels.F_BETA1] = cfg.beta1
     base_fparams[kernels.F_BETA2] = cfg.beta2
@@ -327,6 +344,7 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
 
             def worker():
                 fparams = base_fparams.copy()
+                loc_o = np.empty((2 * hot_o.size, dim), np.float32)  # this thread's hot rows + snapshot
                 try:
                     while True:
                         with lock:
@@ -344,7 +362,8 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
                         loss, n_ex, n_w, n_kept = kernels.train_chunk(
                             ids, seg_bounds, chunk_rows[c, 0], chunk_rows[c, 1], wi, wo, keep,
                             alias_prob, alias_idx, log_q, points, codes, lengths,
-                            mi, vi, ti, mo, vo, to, iparams, fparams, rs)
+                            mi, vi, ti, mo, vo, to, iparams, fparams, rs,
+                            hot_o, slot_o, loc_o)
                         with lock:
                             state["words"] += n_w
                             state["loss"] += loss
@@ -417,6 +436,15 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
     return Model(vocab, wi, wo, cfg, info)
 
 
+def _slots(hot: np.ndarray, n: int) -> np.ndarray:
+    """``slot[r]`` = position of row ``r`` in ``hot`` or -1; empty when no row is hot (the kernels' test)."""
+    if hot.size == 0:
+        return np.zeros(0, np.int32)
+    slot = np.full(n, -1, np.int32)
+    slot[hot] = np.arange(hot.size, dtype=np.int32)
+    return slot
+
+
 def _warm_up(dim: int) -> None:
     """Compile ``train_chunk`` for these array types once (a no-op call on empty input)."""
     kernels.train_chunk(np.zeros(1, np.int32), np.zeros(2, np.int64), 0, 0,
@@ -426,7 +454,8 @@ def _warm_up(dim: int) -> None:
                         np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
                         np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
                         np.zeros(kernels.N_IPARAMS, np.int64) + 1, np.zeros(kernels.N_FPARAMS, np.float32),
-                        kernels.seed_state(1, 0, 0))
+                        kernels.seed_state(1, 0, 0), np.zeros(0, np.int64), np.zeros(0, np.int32),
+                        np.zeros((0, dim), np.float32))
 
 
 def _progress_bar(total: int, enabled: bool):
