@@ -24,7 +24,10 @@ takes an array; memory latency is hidden by prefetching whole rows an example
 ahead (noise words are drawn one example early by :func:`draw_ahead`, the next
 centre's target row or Huffman path and the input row entering the window are
 requested when the current centre starts); the SGD step of an output row reads
-it once (:func:`_out_update`).
+it once (:func:`_out_update`). With several threads, hierarchical softmax trains the
+Huffman nodes nearest the root in per-thread copies (:func:`_row`, merged by
+:func:`_hot_merge`): shared, their cache lines moved between the cores at every
+update and two threads ran slower than one.
 The random numbers come from a per-chunk xorshift64* generator seeded from
 (seed, epoch, chunk), so a run with one worker is bit-for-bit reproducible.
 The exact objective and gradients are derived in ``docs/theory.md``.
