@@ -6,7 +6,7 @@ Without ``--docs`` the IMDb document table is built (in a temporary directory)
 from ``<mirror>/aclImdb_v1.reviews.tar.xz`` with :func:`w2v.data.read_imdb`.
 Each variant is timed end to end with :func:`w2v.preprocess.prepare_corpus`
 (read the table, tokenise, write gzip); the raw corpus is then counted and
-encoded. Prints one row per step: documents, tokens, seconds, tokens/s.
+encoded (two reads of the text, then one CorpusScan). Prints one row per step: documents, tokens, seconds, tokens/s.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from w2v.documents import iter_documents, write_documents
 from w2v.preprocess import DEFAULT_VARIANTS, Variant, prepare_corpus, preprocess_text
-from w2v.vocab import Vocabulary, count_corpus, encode_corpus
+from w2v.vocab import CorpusScan, Vocabulary, count_corpus, encode_corpus, encode_to_npy
 
 
 def _table(args, tmp: Path) -> Path:
@@ -69,6 +69,16 @@ def main(argv=None) -> int:
         ids, _ = encode_corpus(corpus, vocab)
         rows.append((f"encode_corpus (min_count={args.min_count}, {len(vocab)} words, {len(ids)} kept)",
                      n_docs, n_tokens, time.perf_counter() - t0))
+        # what w2v train / w2v vocab do: before, count_corpus + encode_to_npy (two reads of the text);
+        # now one CorpusScan (one read, then the ids are translated from a scratch file)
+        t0 = time.perf_counter()
+        vocab = Vocabulary.from_counts(count_corpus(corpus)[0], min_count=args.min_count)
+        encode_to_npy(corpus, vocab, tmp / "ids2.npy")
+        rows.append(("count_corpus + encode_to_npy (two reads)", n_docs, n_tokens, time.perf_counter() - t0))
+        t0 = time.perf_counter()
+        with CorpusScan(corpus, scratch_dir=tmp) as scan:
+            scan.encode_to_npy(Vocabulary.from_counts(scan.counts(), min_count=args.min_count), tmp / "ids1.npy")
+        rows.append(("CorpusScan + its encode_to_npy (one read)", n_docs, n_tokens, time.perf_counter() - t0))
     print(f"{'step':<60} {'docs':>8} {'tokens':>11} {'seconds':>8} {'tokens/s':>11}")
     for name, n_docs, n_tokens, seconds in rows:
         print(f"{name:<60} {n_docs:>8} {n_tokens:>11} {seconds:>8.2f} {n_tokens / seconds:>11,.0f}")

@@ -213,6 +213,43 @@ def test_streamed_encoding_equals_the_in_memory_one(tmp_path, batch_tokens):
     assert n == 0 and np.load(tmp_path / "none.npy").size == 0 and s_offsets.tolist() == [0] * 7
 
 
+@pytest.mark.parametrize("batch_tokens", [1, 2, 3, 1 << 20])
+@pytest.mark.parametrize("gz", [False, True])
+def test_one_pass_scan_equals_count_then_encode(tmp_path, batch_tokens, gz):
+    from w2v.vocab import CorpusScan, encode_to_npy
+
+    text = "x the y\n\nthe cat q\nz\ncat cat the w\n\n"
+    path = tmp_path / ("c.txt.gz" if gz else "c.txt")
+    if gz:
+        with gzip.open(path, "wt", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    counts, n_docs, n_tokens = count_corpus(path)
+    with CorpusScan(path, scratch_dir=tmp_path, batch_tokens=batch_tokens) as scan:
+        assert scan.counts() == dict(counts) == {"x": 1, "the": 3, "y": 1, "cat": 3, "q": 1, "z": 1, "w": 1}
+        assert (scan.docs, scan.tokens, scan.types, scan.empty_docs) == (n_docs, n_tokens, 7, 2) == (6, 11, 7, 2)
+        for min_count in (1, 2, 4):
+            vocab = Vocabulary.from_counts(scan.counts(), min_count=min_count)
+            n, offsets = scan.encode_to_npy(vocab, tmp_path / f"scan{min_count}.npy")  # again and again
+            ref_n, ref_offsets, _ = encode_to_npy(path, vocab, tmp_path / f"ref{min_count}.npy")
+            assert n == ref_n == {1: 11, 2: 6, 4: 0}[min_count]
+            assert offsets.tolist() == ref_offsets.tolist()
+            assert np.load(tmp_path / f"scan{min_count}.npy").tolist() == np.load(tmp_path / f"ref{min_count}.npy").tolist()
+    assert list(tmp_path.glob("w2v-scan-*")) == []  # the scratch file is anonymous and gone
+
+
+def test_one_pass_scan_reports_bad_input(tmp_path):
+    from w2v.vocab import CorpusScan
+
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"ok \xff\n")
+    with pytest.raises(W2VError, match="bad.txt: not UTF-8"):
+        CorpusScan(bad)
+    with pytest.raises(W2VError, match="missing.txt: no such corpus"):
+        CorpusScan(tmp_path / "missing.txt")
+
+
 def test_page_releaser_drops_resident_pages_and_keeps_the_data(tmp_path):
     from w2v.vocab import open_ids, page_releaser
 

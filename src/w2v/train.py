@@ -507,11 +507,10 @@ def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike |
                         break
                     dst.write(line)
             path = sliced
-        counts = vocab_mod.count_corpus(path)[0]
-        vocab = vocab_mod.Vocabulary.from_counts(counts, min_count=min_count, max_vocab=max_vocab)
-        del counts
         ids_path = Path(tmp) / "ids.npy"
-        _, offsets, _ = vocab_mod.encode_to_npy(path, vocab, ids_path)
+        with vocab_mod.CorpusScan(path, scratch_dir=tmp) as scan:  # one read of the text
+            vocab = vocab_mod.Vocabulary.from_counts(scan.counts(), min_count=min_count, max_vocab=max_vocab)
+            _, offsets = scan.encode_to_npy(vocab, ids_path)
         ids = vocab_mod.open_ids(ids_path)
     return vocab, ids, offsets, time.perf_counter() - t0
 

@@ -27,7 +27,7 @@ import numpy as np
 from w2v.errors import W2VError
 from w2v.io import atomic_open, atomic_path, open_text, write_json
 
-__all__ = ["Vocabulary", "count_corpus", "encode_corpus", "encode_to_npy", "build", "load_encoded",
+__all__ = ["Vocabulary", "CorpusScan", "count_corpus", "encode_corpus", "encode_to_npy", "build", "load_encoded",
            "open_ids", "page_releaser"]
 
 HEADER = "index\tword\tcount"
@@ -155,6 +155,19 @@ class _Lookup(dict):
         return -1
 
 
+def _drop_oov(ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop the ids < 0 (out of vocabulary) of whole documents; ``lens`` (int64, per document) is updated in place."""
+    # They are few, so work from their positions (a cumulative count over every token
+    # would cost 8 bytes per token at the peak).
+    oov = np.flatnonzero(ids < 0)
+    if oov.size:
+        starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
+        oov_doc = np.searchsorted(starts, oov, side="right") - 1
+        ids = ids[ids >= 0]
+        lens -= np.bincount(oov_doc, minlength=lens.size)
+    return ids, lens
+
+
 class _Batches:
     """Iterate over a corpus as ``(ids, lengths)`` batches of about ``batch_tokens`` tokens.
 
@@ -173,16 +186,7 @@ class _Batches:
     @staticmethod
     def _kept(raw: array.array, lengths: array.array) -> tuple[np.ndarray, np.ndarray]:
         ids = np.frombuffer(raw, dtype=np.int32) if len(raw) else np.zeros(0, np.int32)
-        lens = np.frombuffer(lengths, dtype=np.int64).copy()
-        # Drop the out-of-vocabulary tokens. They are few, so work from their positions
-        # (a cumulative count over every token would cost 8 bytes per token at the peak).
-        oov = np.flatnonzero(ids < 0)
-        if oov.size:
-            starts = np.concatenate(([0], np.cumsum(lens)[:-1]))
-            oov_doc = np.searchsorted(starts, oov, side="right") - 1
-            ids = ids[ids >= 0]
-            lens -= np.bincount(oov_doc, minlength=lens.size)
-        return ids, lens
+        return _drop_oov(ids, np.frombuffer(lengths, dtype=np.int64).copy())
 
     def __iter__(self):
         lookup = _Lookup(self.vocab.index).__getitem__
@@ -241,6 +245,12 @@ def encode_to_npy(path, vocab: Vocabulary, out, total: int | None = None, progre
     ``(n_ids, offsets, n_empty_docs)``.
     """
     batches = _Batches(path, vocab, total, progress, batch_tokens)
+    n_ids, offsets = _write_ids_npy(out, batches, path)
+    return n_ids, offsets, batches.n_empty
+
+
+def _write_ids_npy(out, batches, source) -> tuple[int, np.ndarray]:
+    """Write the int32 ids of ``(ids, lengths)`` batches to the ``.npy`` file ``out`` (atomically); ``(n_ids, offsets)``."""
     header = _npy_header(1 << 62)  # room for any length: rewritten with the real one at the end
     lens: list[np.ndarray] = []
     n_ids = 0
@@ -252,10 +262,117 @@ def encode_to_npy(path, vocab: Vocabulary, out, total: int | None = None, progre
             lens.append(n)
         final = _npy_header(n_ids)
         if len(final) != len(header):  # pragma: no cover - both pad to the same 64-byte multiple
-            raise W2VError(f"{out}: .npy header length changed while encoding {path}")
+            raise W2VError(f"{out}: .npy header length changed while encoding {source}")
         dst.seek(0)
         dst.write(final)
-    return n_ids, _offsets(lens), batches.n_empty
+    return n_ids, _offsets(lens)
+
+
+class _FirstSeen(dict):
+    """word -> provisional id, in order of first occurrence (a new word takes the next id)."""
+
+    def __missing__(self, key):
+        i = self[key] = len(self)
+        return i
+
+
+class CorpusScan:
+    """Count a corpus and encode it in one read of the text.
+
+    The scan maps every token to a provisional id (the order in which the types
+    first occur), writes those ids to an anonymous scratch file in ``scratch_dir``
+    and counts them. A vocabulary is then chosen from :meth:`counts`, and
+    :meth:`encode_to_npy` translates the scratch ids into its rows, without reading
+    or splitting the text a second time (:func:`count_corpus` followed by
+    :func:`encode_to_npy` reads it twice). Close it (or use it as a context
+    manager) to free the scratch file: 4 bytes per token.
+
+    After the scan: ``docs``, ``tokens``, ``types``, ``empty_docs``.
+    """
+
+    def __init__(self, path, scratch_dir=None, progress: bool = False, batch_tokens: int = 1 << 20):
+        import tempfile
+
+        self.path = path
+        self._index = _FirstSeen()
+        self._counts = np.zeros(0, np.int64)
+        self._lengths: list[np.ndarray] = []  # per batch of whole documents: tokens per document
+        self._scratch = tempfile.TemporaryFile(dir=scratch_dir, prefix="w2v-scan-")
+        try:
+            self._scan(batch_tokens, progress)
+        except BaseException:
+            self.close()
+            raise
+        self.docs = sum(int(n.size) for n in self._lengths)
+        self.tokens = int(self._counts.sum())
+        self.types = len(self._index)
+        self.empty_docs = sum(int(np.count_nonzero(n == 0)) for n in self._lengths)
+
+    def _scan(self, batch_tokens: int, progress: bool) -> None:
+        lookup = self._index.__getitem__
+        raw, lengths = array.array("i"), array.array("q")
+        try:
+            with _open_corpus(self.path) as fh, _bar("count", None, progress) as bar:
+                for line in fh:
+                    toks = line.split()
+                    raw.extend(map(lookup, toks))
+                    lengths.append(len(toks))
+                    if len(raw) >= batch_tokens:
+                        self._flush(raw, lengths)
+                        raw, lengths = array.array("i"), array.array("q")
+                    bar.update(1)
+        except UnicodeDecodeError as exc:
+            raise _decode_error(self.path, exc) from None
+        except OverflowError:  # pragma: no cover - 2**31 distinct words
+            raise W2VError(f"{self.path}: more than {np.iinfo(np.int32).max} distinct words") from None
+        if lengths:
+            self._flush(raw, lengths)
+
+    def _flush(self, raw: array.array, lengths: array.array) -> None:
+        self._scratch.write(raw)
+        ids = np.frombuffer(raw, dtype=np.int32)
+        grown = len(self._index)
+        if self._counts.size < grown:
+            self._counts = np.concatenate((self._counts, np.zeros(grown - self._counts.size, np.int64)))
+        self._counts += np.bincount(ids, minlength=grown)
+        self._lengths.append(np.frombuffer(lengths, dtype=np.int64).copy())
+
+    def counts(self) -> dict[str, int]:
+        """Every type of the corpus with its count (for :meth:`Vocabulary.from_counts`)."""
+        return dict(zip(self._index, self._counts.tolist()))
+
+    def encode_to_npy(self, vocab: Vocabulary, out) -> tuple[int, np.ndarray]:
+        """Write the rows of ``vocab`` for the scanned tokens to ``out`` (as :func:`encode_to_npy`); ``(n_ids, offsets)``.
+
+        Tokens outside ``vocab`` are dropped.
+        """
+        remap = np.full(len(self._index), -1, dtype=np.int32)
+        index = self._index
+        for row, w in enumerate(vocab.words):
+            i = index.get(w)
+            if i is not None:
+                remap[i] = row
+        self._scratch.flush()
+        self._scratch.seek(0)
+
+        def batches():
+            for lens in self._lengths:
+                n = int(lens.sum())
+                buf = self._scratch.read(4 * n)
+                if len(buf) != 4 * n:  # pragma: no cover - the scratch file is ours alone
+                    raise W2VError(f"{self.path}: scratch file of the corpus scan was cut short")
+                yield _drop_oov(remap[np.frombuffer(buf, dtype=np.int32)], lens.copy())
+
+        return _write_ids_npy(out, batches(), self.path)
+
+    def close(self) -> None:
+        self._scratch.close()
+
+    def __enter__(self) -> "CorpusScan":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def open_ids(path) -> np.ndarray:
@@ -323,16 +440,15 @@ def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None
     Returns the stats of ``stats.json`` plus ``seconds``.
     """
     t0 = time.perf_counter()
-    counts, n_docs, n_tokens = count_corpus(corpus_path, progress=progress)
-    n_types = len(counts)
-    vocab = Vocabulary.from_counts(counts, min_count=min_count, max_vocab=max_vocab)
-    del counts  # the counting dict is not needed while encoding
-    if len(vocab) == 0:
-        raise W2VError(f"{corpus_path}: no word occurs at least {min_count} times "
-                       f"({n_tokens} tokens, {n_types} types); lower --min-count")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    kept, offsets, n_empty = encode_to_npy(corpus_path, vocab, out_dir / "ids.npy", n_docs, progress)
+    with CorpusScan(corpus_path, scratch_dir=out_dir, progress=progress) as scan:
+        n_docs, n_tokens, n_types, n_empty = scan.docs, scan.tokens, scan.types, scan.empty_docs
+        vocab = Vocabulary.from_counts(scan.counts(), min_count=min_count, max_vocab=max_vocab)
+        if len(vocab) == 0:
+            raise W2VError(f"{corpus_path}: no word occurs at least {min_count} times "
+                           f"({n_tokens} tokens, {n_types} types); lower --min-count")
+        kept, offsets = scan.encode_to_npy(vocab, out_dir / "ids.npy")
     vocab.save_tsv(out_dir / "vocab.tsv")
     _save_npy(out_dir / "offsets.npy", offsets)
     stats = {
