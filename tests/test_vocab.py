@@ -235,7 +235,8 @@ def test_one_pass_scan_equals_count_then_encode(tmp_path, batch_tokens, gz):
             ref_n, ref_offsets, _ = encode_to_npy(path, vocab, tmp_path / f"ref{min_count}.npy")
             assert n == ref_n == {1: 11, 2: 6, 4: 0}[min_count]
             assert offsets.tolist() == ref_offsets.tolist()
-            assert np.load(tmp_path / f"scan{min_count}.npy").tolist() == np.load(tmp_path / f"ref{min_count}.npy").tolist()
+            scanned, ref = (np.load(tmp_path / f"{k}{min_count}.npy").tolist() for k in ("scan", "ref"))
+            assert scanned == ref
     assert list(tmp_path.glob("w2v-scan-*")) == []  # the scratch file is anonymous and gone
 
 

@@ -250,7 +250,10 @@ def encode_to_npy(path, vocab: Vocabulary, out, total: int | None = None, progre
 
 
 def _write_ids_npy(out, batches, source) -> tuple[int, np.ndarray]:
-    """Write the int32 ids of ``(ids, lengths)`` batches to the ``.npy`` file ``out`` (atomically); ``(n_ids, offsets)``."""
+    """Write the ids of ``(ids, lengths)`` batches to the int32 ``.npy`` file ``out``, atomically.
+
+    Returns ``(n_ids, offsets)``.
+    """
     header = _npy_header(1 << 62)  # room for any length: rewritten with the real one at the end
     lens: list[np.ndarray] = []
     n_ids = 0
@@ -342,9 +345,9 @@ class CorpusScan:
         return dict(zip(self._index, self._counts.tolist()))
 
     def encode_to_npy(self, vocab: Vocabulary, out) -> tuple[int, np.ndarray]:
-        """Write the rows of ``vocab`` for the scanned tokens to ``out`` (as :func:`encode_to_npy`); ``(n_ids, offsets)``.
+        """Write the rows of ``vocab`` for the scanned tokens to ``out``, as :func:`encode_to_npy` does.
 
-        Tokens outside ``vocab`` are dropped.
+        Tokens outside ``vocab`` are dropped. Returns ``(n_ids, offsets)``.
         """
         remap = np.full(len(self._index), -1, dtype=np.int32)
         index = self._index
