@@ -165,9 +165,12 @@ def timing_breakdown(corpus: Path, a) -> dict:
                                      check=True).stdout)
     from w2v.train import load_corpus
 
-    t = time.perf_counter()
-    load_corpus(corpus, None, a.min_count, None, None)
-    return {"compile_cold_s": cold, "compile_cached_s": warm, "vocab_pass_s": time.perf_counter() - t}
+    out = {"compile_cold_s": cold, "compile_cached_s": warm}
+    for workers in sorted({1, *(int(t) for t in a.threads.split(","))}):
+        t = time.perf_counter()
+        load_corpus(corpus, None, a.min_count, None, None, workers)
+        out[f"vocab_pass_{workers}proc_s"] = time.perf_counter() - t
+    return out
 
 
 def main(argv=None):

@@ -364,6 +364,18 @@ def test_train_from_the_vocab_stage_equals_training_from_text(corpus_file, tmp_p
     assert a.wi.tobytes() == b.wi.tobytes()
 
 
+def test_text_corpus_scanned_by_several_processes_gives_the_same_corpus(corpus_file, monkeypatch):
+    import w2v.vocab as V
+    from w2v.train import load_corpus
+
+    v1, ids1, off1, _ = load_corpus(corpus_file, None, 2, None, None, workers=1)
+    monkeypatch.setattr(V, "PARALLEL_SCAN_BYTES", 0)
+    assert len(V._line_ranges(corpus_file, 3)) == 3
+    v3, ids3, off3, _ = load_corpus(corpus_file, None, 2, None, None, workers=3)
+    assert v3.words == v1.words and v3.counts.tolist() == v1.counts.tolist()
+    assert np.array_equal(ids3, ids1) and np.array_equal(off3, off1)
+
+
 def test_cli_errors_are_one_line(tmp_path):
     res = subprocess.run([sys.executable, "-m", "w2v", "train", str(tmp_path / "missing.txt"), "--out",
                           str(tmp_path / "m")], capture_output=True, text=True)

@@ -251,6 +251,60 @@ def test_one_pass_scan_reports_bad_input(tmp_path):
         CorpusScan(tmp_path / "missing.txt")
 
 
+def _scan_all(path, tmp_path, workers, min_count=2):
+    from w2v.vocab import CorpusScan
+
+    with CorpusScan(path, scratch_dir=tmp_path, batch_tokens=3, workers=workers) as scan:
+        vocab = Vocabulary.from_counts(scan.counts(), min_count=min_count)
+        n, offsets = scan.encode_to_npy(vocab, tmp_path / f"w{workers}.npy")
+        totals = (scan.docs, scan.tokens, scan.types, scan.empty_docs)
+        return scan.counts(), totals, vocab.words, np.load(tmp_path / f"w{workers}.npy").tolist(), offsets.tolist()
+
+
+@pytest.mark.parametrize("workers", [2, 3, 7, 50])
+def test_parallel_scan_equals_one_process(tmp_path, monkeypatch, workers):
+    import w2v.vocab as V
+
+    monkeypatch.setattr(V, "PARALLEL_SCAN_BYTES", 0)  # split even a small file
+    rng = np.random.default_rng(workers)
+    words = ["the", "cat", "é", "naïve", "x", "y", "z"]
+    lines = []
+    for i in range(40):
+        toks = list(rng.choice(words, rng.integers(0, 6)))
+        sep = ["\u00a0", "\u3000", " ", "\t"][i % 4]  # str.split() splits on Unicode spaces too
+        lines.append(sep.join(toks) + ("\r\n" if i % 5 == 0 else "\n"))
+    path = tmp_path / "c.txt"
+    path.write_bytes(("".join(lines) + "the tail").encode("utf-8"))  # no newline at the end
+    ranges = V._line_ranges(path, workers)
+    data = path.read_bytes()
+    assert ranges[0][0] == 0 and ranges[-1][1] == len(data) and 1 < len(ranges) <= workers
+    assert len(ranges) == workers or workers > 7
+    assert all(b == a2 and data[b - 1:b] == b"\n" for (_, b), (a2, _) in zip(ranges, ranges[1:]))
+    one = _scan_all(path, tmp_path, 1)
+    many = _scan_all(path, tmp_path, workers)
+    assert many == one
+    assert one[1] == (41, sum(len(ln.split()) for ln in lines) + 2, len(set(words) | {"tail"}),
+                      sum(not ln.split() for ln in lines))
+    assert list(tmp_path.glob("w2v-scan-*")) == []  # every scratch file is gone
+
+
+def test_parallel_scan_reports_bad_input_and_cleans_up(tmp_path, monkeypatch):
+    import w2v.vocab as V
+
+    monkeypatch.setattr(V, "PARALLEL_SCAN_BYTES", 0)
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"a b c\n" * 50 + b"ok \xff\n" + b"d e\n" * 50)  # the bad byte is in the second half
+    with pytest.raises(W2VError, match="bad.txt: not UTF-8"):
+        V.CorpusScan(bad, scratch_dir=tmp_path, workers=2)
+    assert list(tmp_path.glob("w2v-scan-*")) == []
+    gz = tmp_path / "c.txt.gz"
+    with gzip.open(gz, "wt") as fh:
+        fh.write("a b\n" * 100)
+    assert V._line_ranges(gz, 2) is None  # compressed: one process
+    monkeypatch.setattr(V, "PARALLEL_SCAN_BYTES", 1 << 20)
+    assert V._line_ranges(bad, 2) is None  # too small to be worth a second process
+
+
 def test_page_releaser_drops_resident_pages_and_keeps_the_data(tmp_path):
     from w2v.vocab import open_ids, page_releaser
 

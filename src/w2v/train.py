@@ -479,9 +479,10 @@ def _update_bar(bar, done, shown, state, epoch, cfg):
 
 # --------------------------------------------------------------------------- from files
 def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike | None,
-                min_count: int, max_vocab: int | None, max_docs: int | None):
+                min_count: int, max_vocab: int | None, max_docs: int | None, workers: int = 1):
     """Vocabulary and encoded corpus, from a vocab-stage directory or by counting a text corpus.
 
+    A plain-text corpus is scanned by ``workers`` processes (:class:`w2v.vocab.CorpusScan`).
     Returns ``(vocab, ids, offsets, vocab_seconds)``.
     """
     from w2v import vocab as vocab_mod
@@ -508,7 +509,7 @@ def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike |
                     dst.write(line)
             path = sliced
         ids_path = Path(tmp) / "ids.npy"
-        with vocab_mod.CorpusScan(path, scratch_dir=tmp) as scan:  # one read of the text
+        with vocab_mod.CorpusScan(path, scratch_dir=tmp, workers=workers) as scan:  # one read of the text
             vocab = vocab_mod.Vocabulary.from_counts(scan.counts(), min_count=min_count, max_vocab=max_vocab)
             _, offsets = scan.encode_to_npy(vocab, ids_path)
         ids = vocab_mod.open_ids(ids_path)
@@ -523,7 +524,7 @@ def train_file(corpus, out_dir, config: TrainConfig, vocab_dir=None, tags: dict 
         raise W2VError(f"{corpus}: corpus file not found")
     Path(out_dir).mkdir(parents=True, exist_ok=True)  # fail early when it cannot be created
     vocab, ids, offsets, vocab_seconds = load_corpus(corpus, vocab_dir, config.min_count,
-                                                     config.max_vocab, config.max_docs)
+                                                     config.max_vocab, config.max_docs, config.workers)
     model = train(vocab, ids, offsets, config, progress=progress)
     model.info["corpus"] = str(corpus) if corpus is not None else None
     model.info["vocab_dir"] = str(vocab_dir) if vocab_dir is not None else None

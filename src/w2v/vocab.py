@@ -17,6 +17,7 @@ from __future__ import annotations
 import array
 import collections
 import mmap
+import os
 import sys
 import time
 from pathlib import Path
@@ -279,6 +280,9 @@ class _FirstSeen(dict):
         return i
 
 
+PARALLEL_SCAN_BYTES = 8 << 20  # a plain-text corpus smaller than this is scanned by one process
+
+
 class CorpusScan:
     """Count a corpus and encode it in one read of the text.
 
@@ -288,94 +292,203 @@ class CorpusScan:
     :meth:`encode_to_npy` translates the scratch ids into its rows, without reading
     or splitting the text a second time (:func:`count_corpus` followed by
     :func:`encode_to_npy` reads it twice). Close it (or use it as a context
-    manager) to free the scratch file: 4 bytes per token.
+    manager) to free the scratch files: 4 bytes per token.
+
+    With ``workers > 1`` a plain-text corpus of at least :data:`PARALLEL_SCAN_BYTES`
+    is cut into that many byte ranges at line ends, scanned by as many forked
+    processes (each with its own provisional ids and scratch file); the counts are
+    summed and the ranges encoded in order, so the result is the same as with
+    one process. Compressed corpora are read by one process.
 
     After the scan: ``docs``, ``tokens``, ``types``, ``empty_docs``.
     """
 
-    def __init__(self, path, scratch_dir=None, progress: bool = False, batch_tokens: int = 1 << 20):
+    def __init__(self, path, scratch_dir=None, progress: bool = False, batch_tokens: int = 1 << 20,
+                 workers: int = 1):
         import tempfile
 
         self.path = path
-        self._index = _FirstSeen()
-        self._counts = np.zeros(0, np.int64)
-        self._lengths: list[np.ndarray] = []  # per batch of whole documents: tokens per document
-        self._scratch = tempfile.TemporaryFile(dir=scratch_dir, prefix="w2v-scan-")
+        # per range of the corpus: (scratch file, provisional ids of its types, their counts, per batch of
+        # whole documents the tokens per document)
+        self._parts: list[tuple] = []
+        ranges = _line_ranges(path, workers) if workers > 1 else None
         try:
-            self._scan(batch_tokens, progress)
+            if ranges is None:
+                scratch = tempfile.TemporaryFile(dir=scratch_dir, prefix="w2v-scan-")
+                self._parts.append((scratch, None, None, None))
+                with _open_corpus(path) as fh, _bar("count", None, progress) as bar:
+                    self._parts[0] = (scratch, *_scan_lines(path, fh, scratch, batch_tokens, bar))
+            else:
+                self._scan_parallel(ranges, scratch_dir, batch_tokens)
         except BaseException:
             self.close()
             raise
-        self.docs = sum(int(n.size) for n in self._lengths)
-        self.tokens = int(self._counts.sum())
-        self.types = len(self._index)
-        self.empty_docs = sum(int(np.count_nonzero(n == 0)) for n in self._lengths)
+        self._counts = self._merged_counts()
+        self.docs = sum(int(n.size) for part in self._parts for n in part[3])
+        self.tokens = sum(self._counts.values())
+        self.types = len(self._counts)
+        self.empty_docs = sum(int(np.count_nonzero(n == 0)) for part in self._parts for n in part[3])
 
-    def _scan(self, batch_tokens: int, progress: bool) -> None:
-        lookup = self._index.__getitem__
-        raw, lengths = array.array("i"), array.array("q")
-        try:
-            with _open_corpus(self.path) as fh, _bar("count", None, progress) as bar:
-                for line in fh:
-                    toks = line.split()
-                    raw.extend(map(lookup, toks))
-                    lengths.append(len(toks))
-                    if len(raw) >= batch_tokens:
-                        self._flush(raw, lengths)
-                        raw, lengths = array.array("i"), array.array("q")
-                    bar.update(1)
-        except UnicodeDecodeError as exc:
-            raise _decode_error(self.path, exc) from None
-        except OverflowError:  # pragma: no cover - 2**31 distinct words
-            raise W2VError(f"{self.path}: more than {np.iinfo(np.int32).max} distinct words") from None
-        if lengths:
-            self._flush(raw, lengths)
+    def _scan_parallel(self, ranges, scratch_dir, batch_tokens: int) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
 
-    def _flush(self, raw: array.array, lengths: array.array) -> None:
-        self._scratch.write(raw)
-        ids = np.frombuffer(raw, dtype=np.int32)
-        grown = len(self._index)
-        if self._counts.size < grown:
-            self._counts = np.concatenate((self._counts, np.zeros(grown - self._counts.size, np.int64)))
-        self._counts += np.bincount(ids, minlength=grown)
-        self._lengths.append(np.frombuffer(lengths, dtype=np.int64).copy())
+        with ProcessPoolExecutor(len(ranges), mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(_scan_range, self.path, a, b, scratch_dir, batch_tokens) for a, b in ranges]
+            error = None
+            for f in futures:  # collect every result, so that no scratch file is left behind
+                try:
+                    name, words, counts, lengths = f.result()
+                except BaseException as exc:
+                    error = error or exc
+                    continue
+                scratch = open(name, "rb")
+                os.unlink(name)  # anonymous from now on, as a TemporaryFile
+                self._parts.append((scratch, dict(zip(words, range(len(words)))), counts, lengths))
+        if error is not None:
+            raise error
+
+    def _merged_counts(self) -> dict[str, int]:
+        if len(self._parts) == 1:
+            _, index, counts, _ = self._parts[0]
+            return dict(zip(index, counts.tolist()))
+        total: dict[str, int] = {}
+        get = total.get
+        for _, index, counts, _ in self._parts:
+            for w, c in zip(index, counts.tolist()):
+                total[w] = get(w, 0) + c
+        return total
 
     def counts(self) -> dict[str, int]:
         """Every type of the corpus with its count (for :meth:`Vocabulary.from_counts`)."""
-        return dict(zip(self._index, self._counts.tolist()))
+        return self._counts
 
     def encode_to_npy(self, vocab: Vocabulary, out) -> tuple[int, np.ndarray]:
         """Write the rows of ``vocab`` for the scanned tokens to ``out``, as :func:`encode_to_npy` does.
 
         Tokens outside ``vocab`` are dropped. Returns ``(n_ids, offsets)``.
         """
-        remap = np.full(len(self._index), -1, dtype=np.int32)
-        index = self._index
-        for row, w in enumerate(vocab.words):
-            i = index.get(w)
-            if i is not None:
-                remap[i] = row
-        self._scratch.flush()
-        self._scratch.seek(0)
-
         def batches():
-            for lens in self._lengths:
-                n = int(lens.sum())
-                buf = self._scratch.read(4 * n)
-                if len(buf) != 4 * n:  # pragma: no cover - the scratch file is ours alone
-                    raise W2VError(f"{self.path}: scratch file of the corpus scan was cut short")
-                yield _drop_oov(remap[np.frombuffer(buf, dtype=np.int32)], lens.copy())
+            for scratch, index, _, lengths in self._parts:
+                remap = np.full(len(index), -1, dtype=np.int32)
+                for row, w in enumerate(vocab.words):
+                    i = index.get(w)
+                    if i is not None:
+                        remap[i] = row
+                scratch.flush()
+                scratch.seek(0)
+                for lens in lengths:
+                    n = int(lens.sum())
+                    buf = scratch.read(4 * n)
+                    if len(buf) != 4 * n:  # pragma: no cover - the scratch file is ours alone
+                        raise W2VError(f"{self.path}: scratch file of the corpus scan was cut short")
+                    yield _drop_oov(remap[np.frombuffer(buf, dtype=np.int32)], lens.copy())
 
         return _write_ids_npy(out, batches(), self.path)
 
     def close(self) -> None:
-        self._scratch.close()
+        for part in self._parts:
+            part[0].close()
 
     def __enter__(self) -> "CorpusScan":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _scan_lines(path, lines, scratch, batch_tokens: int, bar=None):
+    """Provisional ids of the tokens of ``lines`` into ``scratch``; ``(index, counts, lengths)``.
+
+    ``index``: type -> provisional id (first occurrence order); ``counts[id]``; ``lengths``: per
+    batch of about ``batch_tokens`` tokens (whole documents), the tokens per document.
+    """
+    index = _FirstSeen()
+    lookup = index.__getitem__
+    counts = np.zeros(0, np.int64)
+    batches: list[np.ndarray] = []
+
+    def flush(raw, lengths):
+        nonlocal counts
+        scratch.write(raw)
+        grown = len(index)
+        if counts.size < grown:
+            counts = np.concatenate((counts, np.zeros(grown - counts.size, np.int64)))
+        counts += np.bincount(np.frombuffer(raw, dtype=np.int32), minlength=grown)
+        batches.append(np.frombuffer(lengths, dtype=np.int64).copy())
+
+    raw, lengths = array.array("i"), array.array("q")
+    try:
+        for line in lines:
+            toks = line.split()
+            raw.extend(map(lookup, toks))
+            lengths.append(len(toks))
+            if len(raw) >= batch_tokens:
+                flush(raw, lengths)
+                raw, lengths = array.array("i"), array.array("q")
+            if bar is not None:
+                bar.update(1)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc) from None
+    except OverflowError:  # pragma: no cover - 2**31 distinct words
+        raise W2VError(f"{path}: more than {np.iinfo(np.int32).max} distinct words") from None
+    if lengths:
+        flush(raw, lengths)
+    return index, counts, batches
+
+
+def _line_ranges(path, n: int) -> list[tuple[int, int]] | None:
+    """``n`` byte ranges of a plain-text file, each ending at a line end; None: scan it in one piece."""
+    path = Path(path)
+    if path.suffix == ".gz" or not path.is_file() or "fork" not in _start_methods():
+        return None
+    size = path.stat().st_size
+    if size < PARALLEL_SCAN_BYTES:
+        return None
+    cuts = [0]
+    with open(path, "rb") as fh:
+        for i in range(1, n):
+            fh.seek(max(size * i // n, cuts[-1]))
+            fh.readline()  # to the start of the next line
+            pos = fh.tell()
+            if pos >= size:
+                break
+            if pos > cuts[-1]:
+                cuts.append(pos)
+    cuts.append(size)
+    return list(zip(cuts[:-1], cuts[1:])) if len(cuts) > 2 else None
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def _range_lines(path, start: int, stop: int):
+    """The lines (decoded, newline kept) of bytes ``start .. stop-1`` of a file, as :func:`open_text` reads them."""
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        pos = start
+        for raw in fh:
+            yield raw.decode("utf-8")
+            pos += len(raw)
+            if pos >= stop:
+                return
+
+
+def _scan_range(path, start: int, stop: int, scratch_dir, batch_tokens: int):
+    """In a child process: scan one byte range into a named scratch file; ``(name, words, counts, lengths)``."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(dir=scratch_dir, prefix="w2v-scan-")
+    try:
+        with open(fd, "wb") as scratch:
+            index, counts, lengths = _scan_lines(path, _range_lines(path, start, stop), scratch, batch_tokens)
+    except BaseException:
+        os.unlink(name)
+        raise
+    return name, list(index), counts, lengths
 
 
 def open_ids(path) -> np.ndarray:
