@@ -118,11 +118,42 @@ def _hwm_kb(pid: int) -> int | None:
     return None
 
 
+def _tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants (from /proc/PID/task/*/children)."""
+    todo, seen = [pid], []
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        try:
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as fh:
+                    todo += [int(x) for x in fh.read().split()]
+        except OSError:
+            pass
+    return seen
+
+
+def _pss_kb(pid: int) -> int:
+    """Proportional set size: the process's share of the physical memory (shared pages split)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            for line in fh:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def measure(trainer, model, loss, threads, corpus, out, a) -> dict:
-    """Run one trainer in a child process; wall time and peak RSS (VmHWM, polled) of that process.
+    """Run one trainer in a child process; wall time, peak RSS (VmHWM, polled) of that process and
+    the peak of the summed PSS of its process tree.
 
     ``ru_maxrss`` from wait4 is useless here: a forked child inherits the
-    parent's high-water mark, so the peak is read from /proc while it runs.
+    parent's high-water mark, so the peak is read from /proc while it runs. The
+    tree's PSS covers trainers that do part of the work in child processes
+    (w2v scans a text corpus in forked processes); polled every 50 ms, it can
+    miss a short spike.
     """
     cmd = [sys.executable, __file__, "--child", trainer, model, loss, str(threads), str(corpus), str(out),
            "--dim", str(a.dim), "--window", str(a.window), "--negative", str(a.negative),
@@ -131,14 +162,15 @@ def measure(trainer, model, loss, threads, corpus, out, a) -> dict:
         + ([] if a.hot_rows is None else ["--hot-rows", str(a.hot_rows)]) + ["--ns-exponent", str(a.ns_exponent)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
-    peak = 0
+    peak = tree_peak = 0
     while proc.poll() is None:
         peak = max(peak, _hwm_kb(proc.pid) or 0)
+        tree_peak = max(tree_peak, sum(_pss_kb(p) for p in _tree(proc.pid)))
         time.sleep(0.05)
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"{trainer} {model}-{loss} failed (status {proc.returncode})")
-    return {"wall_s": wall, "peak_rss_mb": peak / 1024}
+    return {"wall_s": wall, "peak_rss_mb": peak / 1024, "peak_tree_pss_mb": tree_peak / 1024}
 
 
 def analogy(vectors: Path, questions: Path) -> float:
@@ -225,10 +257,11 @@ def main(argv=None):
                 rows.append(r)
                 print(f"  {spec:8s} t={threads} {trainer:10s} {r['wall_s']:7.1f} s  "
                       f"{r['words_per_sec'] / 1e3:8.0f}k words/s  {r['peak_rss_mb']:7.0f} MB  "
-                      f"analogy {r['analogy']:5.1f}%", flush=True)
+                      f"(tree {r['peak_tree_pss_mb']:.0f} MB)  analogy {r['analogy']:5.1f}%", flush=True)
     print()
-    print("| model | threads | trainer | wall s | words/s | × gensim | peak MB | analogy % | Δ vs best peer |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| model | threads | trainer | wall s | words/s | × gensim | peak MB | tree PSS MB | analogy % "
+          "| Δ vs best peer |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         same = [x for x in rows if x["model"] == r["model"] and x["threads"] == r["threads"]]
         g = [x for x in same if x["trainer"] == "gensim"]
@@ -236,7 +269,8 @@ def main(argv=None):
         peers = [x["analogy"] for x in same if x["trainer"] != "w2v"]
         delta = f"{r['analogy'] - max(peers):+.1f}" if peers and r["trainer"] == "w2v" else ""
         print(f"| {r['model']} | {r['threads']} | {r['trainer']} | {r['wall_s']:.1f} | "
-              f"{r['words_per_sec'] / 1e3:.0f}k | {ratio} | {r['peak_rss_mb']:.0f} | {r['analogy']:.1f} | {delta} |")
+              f"{r['words_per_sec'] / 1e3:.0f}k | {ratio} | {r['peak_rss_mb']:.0f} | {r['peak_tree_pss_mb']:.0f} "
+              f"| {r['analogy']:.1f} | {delta} |")
     thread_counts = sorted({r["threads"] for r in rows})
     if len(thread_counts) > 1:
         print()
