@@ -29,7 +29,15 @@ def _command_modules():
     return [importlib.import_module(f"w2v.commands.{n}") for n in names]
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or only of ``command`` when a module (its ``COMMANDS``) has it.
+
+    A command module's ``register`` imports the library it needs (constants for its help),
+    so parsing one command imports only that command's library: ``w2v train`` loads
+    neither pandas nor scipy.
+    """
+    modules = _command_modules()
+    chosen = [m for m in modules if command in getattr(m, "COMMANDS", ())]
     parser = argparse.ArgumentParser(
         prog="w2v",
         description="w2v: a reproducible word2vec laboratory (CBOW / skip-gram from scratch).",
@@ -37,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"w2v {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for module in _command_modules():
+    for module in chosen or modules:
         module.register(sub)
     return parser
 
@@ -48,7 +56,8 @@ def _terminated(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _terminated)
     try:

@@ -29,14 +29,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from scipy import stats
-from tqdm import tqdm
 
 from w2v.errors import W2VError
 from w2v.io import open_text
 from w2v.vectors import KeyedVectors
+
+if TYPE_CHECKING:  # pandas, scipy and tqdm are imported where used: `w2v train` needs none of them
+    import pandas as pd
 
 __all__ = [
     "ANALOGIES_FILE",
@@ -160,6 +162,8 @@ def _answer_analogies(kv: KeyedVectors, questions, restrict_vocab, methods, case
         groups = np.split(order, np.flatnonzero(np.diff(canon[order])) + 1)
         variants = {int(canon[g[0]]): g for g in groups if len(g) > 1}
     correct = {m: np.zeros(len(questions), dtype=bool) for m in methods}
+    from tqdm import tqdm
+
     for start in tqdm(range(0, len(covered), _BLOCK), desc="analogies", unit="block",
                       disable=len(covered) < 20 * _BLOCK, leave=False):
         rows = covered[start:start + _BLOCK]
@@ -245,6 +249,8 @@ def _correlations(gold: np.ndarray, model: np.ndarray) -> dict:
     """Spearman and Pearson correlation (``None`` if fewer than 2 pairs or a constant side)."""
     if len(gold) < 2 or np.ptp(gold) == 0 or np.ptp(model) == 0:
         return {"spearman": None, "spearman_p": None, "pearson": None, "pearson_p": None}
+    from scipy import stats
+
     sp = stats.spearmanr(gold, model)
     pe = stats.pearsonr(gold, model)
     return {"spearman": float(sp.statistic), "spearman_p": float(sp.pvalue),
@@ -361,6 +367,8 @@ def evaluate_by_frequency(kv: KeyedVectors, analogies_path: str | os.PathLike | 
         rows.append(dict(benchmark=Path(path).name, kind="similarity", method="cosine", bucket="oov",
                          n=int((~used).sum())))
     columns = ["benchmark", "kind", "method", "bucket", "n", "correct", "accuracy", "spearman", "pearson"]
+    import pandas as pd
+
     table = pd.DataFrame(rows, columns=columns)
     return table.astype({"n": "Int64", "correct": "Int64", "accuracy": float, "spearman": float, "pearson": float})
 
@@ -379,6 +387,8 @@ def neighbours_table(kv: KeyedVectors, probes: Iterable[str], topn: int = 10) ->
             continue
         for rank, (word, cos) in enumerate(kv.most_similar(probe, topn=topn), start=1):
             rows.append(dict(probe=probe, rank=rank, neighbour=word, cosine=cos, in_vocab=True))
+    import pandas as pd
+
     return pd.DataFrame(rows, columns=["probe", "rank", "neighbour", "cosine", "in_vocab"])
 
 

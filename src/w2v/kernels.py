@@ -43,28 +43,10 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-# Architectures
-SG = 0
-CBOW = 1
-MODELS = {"sg": SG, "cbow": CBOW}
-# Output layers
-SOFTMAX = 0
-HS = 1
-NS = 2
-NCE = 3
-SAMPLED = 4
-LOSSES = {"softmax": SOFTMAX, "hs": HS, "ns": NS, "nce": NCE, "sampled": SAMPLED}
-# Optimisers
-SGD = 0
-ADAM = 1
-ADAGRAD = 2
-OPTIMIZERS = {"sgd": SGD, "adam": ADAM, "adagrad": ADAGRAD}
-
-# Integer parameters (iparams) and float parameters (fparams) of train_chunk.
-I_MODEL, I_LOSS, I_NEG, I_WINDOW, I_OPT, I_CBOW_MEAN, I_SHARED_NEG, I_HOT_SYNC = range(8)
-N_IPARAMS = 8
-F_LR, F_BETA1, F_BETA2, F_EPS = range(4)
-N_FPARAMS = 4
+from w2v.kernel_abi import (  # noqa: F401  (re-exported: kernels.SGD etc.)
+    ADAGRAD, ADAM, CBOW, F_BETA1, F_BETA2, F_EPS, F_LR, HS, I_CBOW_MEAN, I_HOT_SYNC, I_LOSS, I_MODEL, I_NEG,
+    I_OPT, I_SHARED_NEG, I_WINDOW, LOSSES, MODELS, N_FPARAMS, N_IPARAMS, NCE, NS, OPTIMIZERS, SAMPLED, SG, SGD,
+    SOFTMAX)
 
 _MAX_EXP = 30.0  # clamp for exp() in the sigmoid / softplus (exact within float32)
 
@@ -200,6 +182,45 @@ def draw_ahead(state, alias_prob, alias_idx, wo, slot_o, loc_o, ahead):
         ahead[j] = w
         m, r = _row(wo, loc_o, slot_o, w)
         _prefetch_row(m, r)
+
+
+@njit(cache=True)
+def vose(p):
+    """Walker/Vose alias table ``(prob, alias)`` of the distribution ``p`` (float64, sums to 1)."""
+    n = p.shape[0]
+    prob = np.zeros(n, dtype=np.float32)
+    alias = np.arange(n).astype(np.int32)
+    scaled = p * n
+    small = np.empty(n, dtype=np.int64)
+    large = np.empty(n, dtype=np.int64)
+    ns = 0
+    nl = 0
+    for i in range(n):
+        if scaled[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        s = small[ns]
+        nl -= 1
+        g = large[nl]
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] = (scaled[g] + scaled[s]) - 1.0
+        if scaled[g] < 1.0:
+            small[ns] = g
+            ns += 1
+        else:
+            large[nl] = g
+            nl += 1
+    for i in range(nl):
+        prob[large[i]] = 1.0
+    for i in range(ns):  # only rounding leftovers
+        prob[small[i]] = 1.0
+    return prob, alias
 
 
 @njit(nogil=True, cache=True)

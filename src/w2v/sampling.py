@@ -9,7 +9,6 @@ from __future__ import annotations
 import heapq
 
 import numpy as np
-from numba import njit
 
 __all__ = [
     "keep_probabilities",
@@ -61,51 +60,15 @@ def noise_distribution(counts: np.ndarray, exponent: float = 0.75) -> np.ndarray
     return weights / total
 
 
-@njit(cache=True)
-def _vose(p):
-    n = p.shape[0]
-    prob = np.zeros(n, dtype=np.float32)
-    alias = np.arange(n).astype(np.int32)
-    scaled = p * n
-    small = np.empty(n, dtype=np.int64)
-    large = np.empty(n, dtype=np.int64)
-    ns = 0
-    nl = 0
-    for i in range(n):
-        if scaled[i] < 1.0:
-            small[ns] = i
-            ns += 1
-        else:
-            large[nl] = i
-            nl += 1
-    while ns > 0 and nl > 0:
-        ns -= 1
-        s = small[ns]
-        nl -= 1
-        g = large[nl]
-        prob[s] = scaled[s]
-        alias[s] = g
-        scaled[g] = (scaled[g] + scaled[s]) - 1.0
-        if scaled[g] < 1.0:
-            small[ns] = g
-            ns += 1
-        else:
-            large[nl] = g
-            nl += 1
-    for i in range(nl):
-        prob[large[i]] = 1.0
-    for i in range(ns):  # only rounding leftovers
-        prob[small[i]] = 1.0
-    return prob, alias
-
-
 def alias_table(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Walker/Vose alias table for O(1) sampling from the discrete distribution ``p``.
 
     Draw: ``i = uniform int in [0, n)``; return ``i`` if ``u < prob[i]`` else ``alias[i]``.
     """
     p = np.asarray(p, dtype=np.float64)
-    return _vose(p / p.sum())
+    from w2v import engine
+
+    return engine.kernels().vose(np.ascontiguousarray(p / p.sum()))
 
 
 def huffman_tree(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

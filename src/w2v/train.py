@@ -21,7 +21,8 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from w2v import __version__, kernels
+from w2v import __version__, engine
+from w2v import kernel_abi as abi
 from w2v.errors import W2VError
 from w2v.io import atomic_path, open_text, read_json, write_json
 from w2v.sampling import (SUBSAMPLE_FORMULAS, alias_table, hot_nodes, huffman_tree, keep_probabilities,
@@ -68,7 +69,7 @@ class TrainConfig:
     eps: float = 1e-8                 # Adam / AdaGrad
     chunk_words: int = 10_000         # words per kernel call (lr is updated between calls)
     hot_rows: int = 256               # hs, workers > 1, sgd: Huffman nodes nearest the root that every
-                                      # thread trains in its own copy (0 = none; see kernels._row)
+                                      # thread trains in its own copy (0 = none; see abi._row)
     hot_sync: int = 500               # ... merged into the shared rows every this many examples
                                       # (and at the end of each chunk; 0 = at the end of each chunk only)
 
@@ -79,12 +80,12 @@ class TrainConfig:
         def bad(name, value, allowed):
             raise W2VError(f"training setting {name} = {value!r} is not valid; allowed: {allowed}")
 
-        if self.model not in kernels.MODELS:
-            bad("model", self.model, sorted(kernels.MODELS))
-        if self.loss not in kernels.LOSSES:
-            bad("loss", self.loss, sorted(kernels.LOSSES))
-        if self.optimizer not in kernels.OPTIMIZERS:
-            bad("optimizer", self.optimizer, sorted(kernels.OPTIMIZERS))
+        if self.model not in abi.MODELS:
+            bad("model", self.model, sorted(abi.MODELS))
+        if self.loss not in abi.LOSSES:
+            bad("loss", self.loss, sorted(abi.LOSSES))
+        if self.optimizer not in abi.OPTIMIZERS:
+            bad("optimizer", self.optimizer, sorted(abi.OPTIMIZERS))
         if self.subsample not in SUBSAMPLE_FORMULAS:
             bad("subsample", self.subsample, list(SUBSAMPLE_FORMULAS))
         for name in ("dim", "window", "epochs", "workers", "min_count", "chunk_words"):
@@ -277,40 +278,40 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
         codes = np.zeros((1, 1), np.int8)
         lengths = np.zeros(1, np.int32)
 
-    opt = kernels.OPTIMIZERS[cfg.optimizer]
-    if opt == kernels.SGD:
+    opt = abi.OPTIMIZERS[cfg.optimizer]
+    if opt == abi.SGD:
         mi = vi = mo = vo = np.zeros((1, 1), np.float32)
         ti = to = np.zeros(1, np.int64)
     else:
         vi = np.zeros_like(wi)
         vo = np.zeros_like(wo)
-        mi = np.zeros_like(wi) if opt == kernels.ADAM else np.zeros((1, 1), np.float32)
-        mo = np.zeros_like(wo) if opt == kernels.ADAM else np.zeros((1, 1), np.float32)
+        mi = np.zeros_like(wi) if opt == abi.ADAM else np.zeros((1, 1), np.float32)
+        mo = np.zeros_like(wo) if opt == abi.ADAM else np.zeros((1, 1), np.float32)
         ti = np.zeros(V, np.int64)
         to = np.zeros(V, np.int64)
 
     # Huffman nodes nearly every example writes (the root is on every path): with several threads
     # each trains private copies of them, else the cores pass their cache lines back and forth at
     # every update and 2 threads run slower than 1 (README, Speed)
-    if cfg.loss == "hs" and cfg.workers > 1 and opt == kernels.SGD:
+    if cfg.loss == "hs" and cfg.workers > 1 and opt == abi.SGD:
         hot_o = hot_nodes(cfg.hot_rows, slice_counts * keep, (points, codes, lengths))
     else:
         hot_o = np.zeros(0, np.int64)
     slot_o = _slots(hot_o, wo.shape[0])
 
-    iparams = np.zeros(kernels.N_IPARAMS, np.int64)
-    iparams[kernels.I_MODEL] = kernels.MODELS[cfg.model]
-    iparams[kernels.I_LOSS] = kernels.LOSSES[cfg.loss]
-    iparams[kernels.I_NEG] = cfg.negative
-    iparams[kernels.I_WINDOW] = cfg.window
-    iparams[kernels.I_OPT] = opt
-    iparams[kernels.I_CBOW_MEAN] = int(cfg.cbow_mean)
-    iparams[kernels.I_SHARED_NEG] = int(cfg.shared_negatives)
-    iparams[kernels.I_HOT_SYNC] = cfg.hot_sync
-    base_fparams = np.zeros(kernels.N_FPARAMS, np.float32)
-    base_fparams[kernels.F_BETA1] = cfg.beta1
-    base_fparams[kernels.F_BETA2] = cfg.beta2
-    base_fparams[kernels.F_EPS] = cfg.eps
+    iparams = np.zeros(abi.N_IPARAMS, np.int64)
+    iparams[abi.I_MODEL] = abi.MODELS[cfg.model]
+    iparams[abi.I_LOSS] = abi.LOSSES[cfg.loss]
+    iparams[abi.I_NEG] = cfg.negative
+    iparams[abi.I_WINDOW] = cfg.window
+    iparams[abi.I_OPT] = opt
+    iparams[abi.I_CBOW_MEAN] = int(cfg.cbow_mean)
+    iparams[abi.I_SHARED_NEG] = int(cfg.shared_negatives)
+    iparams[abi.I_HOT_SYNC] = cfg.hot_sync
+    base_fparams = np.zeros(abi.N_FPARAMS, np.float32)
+    base_fparams[abi.F_BETA1] = cfg.beta1
+    base_fparams[abi.F_BETA2] = cfg.beta2
+    base_fparams[abi.F_EPS] = cfg.eps
 
     seg_bounds = segments(offsets)
     chunk_rows = chunks(seg_bounds, cfg.chunk_words)
@@ -322,9 +323,10 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
     if release is not None:
         release()
 
-    # compile (or load from the on-disk cache) before timing the epochs
+    # load the compiled kernels (built or compiled on first use) before timing the epochs
     t_compile = time.perf_counter()
-    _warm_up(wi.shape[1])
+    kern = engine.kernels()
+    _warm_up(kern, wi.shape[1])
     compile_seconds = time.perf_counter() - t_compile
 
     lr0 = cfg.learning_rate
@@ -354,12 +356,12 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
                             state["next"] = c + 1
                             state["busy"][threading.get_ident()] = c
                             frac = (done_before + state["words"]) / total_work
-                        if opt == kernels.SGD:
-                            fparams[kernels.F_LR] = max(lr0 * (1.0 - frac), lr_floor)
+                        if opt == abi.SGD:
+                            fparams[abi.F_LR] = max(lr0 * (1.0 - frac), lr_floor)
                         else:
-                            fparams[kernels.F_LR] = lr0
-                        rs = kernels.seed_state(cfg.seed, epoch, c)
-                        loss, n_ex, n_w, n_kept = kernels.train_chunk(
+                            fparams[abi.F_LR] = lr0
+                        rs = kern.seed_state(cfg.seed, epoch, c)
+                        loss, n_ex, n_w, n_kept = kern.train_chunk(
                             ids, seg_bounds, chunk_rows[c, 0], chunk_rows[c, 1], wi, wo, keep,
                             alias_prob, alias_idx, log_q, points, codes, lengths,
                             mi, vi, ti, mo, vo, to, iparams, fparams, rs,
@@ -370,7 +372,7 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
                             state["examples"] += n_ex
                             state["kept"] += n_kept
                             if not math.isfinite(loss):
-                                state["error"] = float(fparams[kernels.F_LR])
+                                state["error"] = float(fparams[abi.F_LR])
                             del state["busy"][threading.get_ident()]
                             if release is not None:
                                 # everything before the oldest chunk still in work is done
@@ -400,7 +402,7 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
             seconds = time.perf_counter() - t_epoch
             mean_loss = state["loss"] / max(state["examples"], 1)
             current_lr = max(lr0 * (1.0 - (done_before + state["words"]) / total_work), lr_floor) \
-                if opt == kernels.SGD else lr0
+                if opt == abi.SGD else lr0
             if err is not None or not math.isfinite(mean_loss) or not np.isfinite(wi).all() \
                     or not np.isfinite(wo).all():
                 raise W2VError(
@@ -426,6 +428,7 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
         "corpus_words": total_words,
         "corpus_docs": int(offsets.size - 1),
         "compile_seconds": compile_seconds,
+        "kernels": kern.kind,
         "train_seconds": train_seconds,
         "wall_seconds": time.perf_counter() - t_start,
         "words_per_sec": done_before / train_seconds if train_seconds > 0 else float("nan"),
@@ -445,16 +448,16 @@ def _slots(hot: np.ndarray, n: int) -> np.ndarray:
     return slot
 
 
-def _warm_up(dim: int) -> None:
+def _warm_up(kern, dim: int) -> None:
     """Compile ``train_chunk`` for these array types once (a no-op call on empty input)."""
-    kernels.train_chunk(np.zeros(1, np.int32), np.zeros(2, np.int64), 0, 0,
+    kern.train_chunk(np.zeros(1, np.int32), np.zeros(2, np.int64), 0, 0,
                         np.zeros((2, dim), np.float32), np.zeros((2, dim), np.float32), np.ones(2, np.float32),
                         np.ones(2, np.float32), np.zeros(2, np.int32), np.zeros(2, np.float32),
                         np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32),
                         np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
                         np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
-                        np.zeros(kernels.N_IPARAMS, np.int64) + 1, np.zeros(kernels.N_FPARAMS, np.float32),
-                        kernels.seed_state(1, 0, 0), np.zeros(0, np.int64), np.zeros(0, np.int32),
+                        np.zeros(abi.N_IPARAMS, np.int64) + 1, np.zeros(abi.N_FPARAMS, np.float32),
+                        kern.seed_state(1, 0, 0), np.zeros(0, np.int64), np.zeros(0, np.int32),
                         np.zeros((0, dim), np.float32))
 
 

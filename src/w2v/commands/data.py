@@ -7,6 +7,9 @@ import json
 from w2v import data
 
 
+COMMANDS = ('download', 'extract', 'datasets')  # the subcommands register() adds (w2v.cli builds only the one run)
+
+
 def _download(args) -> None:
     path = data.download(args.name, args.dest, mirror=args.mirror, progress=not args.quiet,
                          retries=args.retries, timeout=args.timeout)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import sys
 
 
+COMMANDS = ('plot',)  # the subcommands register() adds (w2v.cli builds only the one run)
+
+
 def register(subparsers) -> None:
     """Add ``plot`` with its ``map`` subcommand."""
     plot = subparsers.add_parser("plot", help="figures of one model (word maps)")

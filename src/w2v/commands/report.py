@@ -7,6 +7,9 @@ import sys
 from w2v.errors import W2VError
 
 
+COMMANDS = ('report',)  # the subcommands register() adds (w2v.cli builds only the one run)
+
+
 def register(subparsers) -> None:
     """Add ``report`` with ``summarize``, ``figures`` and ``markdown``."""
     report = subparsers.add_parser("report", help="summary table, figures and written findings of a study")

@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 
+COMMANDS = ('vocab',)  # the subcommands register() adds (w2v.cli builds only the one run)
+
+
 def register(subparsers) -> None:
     """Add the ``vocab`` subcommand."""
     p = subparsers.add_parser("vocab", help="build vocab.tsv, ids.npy, offsets.npy and stats.json",

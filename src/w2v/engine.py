@@ -1,0 +1,294 @@
+"""The compiled kernels the trainer calls: ahead of time (default) or Numba's JIT.
+
+The training kernels are written once, in Numba (:mod:`w2v.kernels`). Called
+through Numba's JIT dispatcher, even with every function loaded from Numba's
+on-disk cache, a process pays for Numba's compiler and LLVM: ``import numba``
+and the first call add ~135 MB of memory to a ~30 MB numpy process. So the
+trainer calls the same functions compiled ahead of time by ``numba.pycc`` into a
+small extension module (the exports are listed in :data:`w2v.kernel_abi.EXPORTS`),
+which needs neither Numba nor LLVM at run time:
+
+- The module is built on first use, for this machine's CPU (as the JIT does),
+  in a child process (this one never imports Numba), under a file lock (several
+  jobs may start at once) and into a temporary name renamed into place. Its
+  name carries a fingerprint of the kernel sources, the Numba, numpy and Python
+  versions and the CPU, so a change of any of them builds a new one.
+- Each export is compiled with its JIT options (``fastmath``, ``nogil``...): the
+  results are bit for bit those of the JIT (tests/test_engine.py).
+- Compiled code cannot check its arguments' types, so every call is checked
+  here against the table in :mod:`w2v.kernel_abi` (a wrong dtype would
+  otherwise read memory as the wrong type, or crash).
+
+``W2V_KERNELS`` chooses: ``auto`` (default: ahead of time, else the JIT with one
+warning), ``aot`` (ahead of time or an error) or ``jit``. ``W2V_CACHE_DIR`` is the
+folder of the built modules (default ``$XDG_CACHE_HOME/w2v`` or ``~/.cache/w2v``).
+A build that failed leaves ``<name>.failed`` there with the reason; ``auto`` does
+not retry it (delete the file, or run with ``W2V_KERNELS=aot``, to try again).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from w2v.errors import W2VError
+from w2v.kernel_abi import EXPORTS, numba_signature
+
+ENV_KIND = "W2V_KERNELS"
+ENV_CACHE = "W2V_CACHE_DIR"
+KINDS = ("auto", "aot", "jit")
+# the files whose text is the kernels' code: a change to any of them builds a new module
+_SOURCES = ("kernels.py", "kernel_abi.py", "engine.py")
+
+
+@dataclass(frozen=True)
+class Kernels:
+    """The exported kernels of one kind: ``aot`` (``path``: the extension module) or ``jit``."""
+
+    kind: str
+    train_chunk: Callable
+    seed_state: Callable
+    vose: Callable
+    path: Path | None = None
+
+
+_loaded: dict[str, Kernels] = {}
+_load_lock = threading.Lock()
+
+
+def kernels(kind: str | None = None) -> Kernels:
+    """The kernels to call (loaded once per process); ``kind`` defaults to ``$W2V_KERNELS`` or ``auto``."""
+    kind = kind or os.environ.get(ENV_KIND, "auto") or "auto"
+    if kind not in KINDS:
+        raise W2VError(f"{ENV_KIND}={kind!r}: choose one of {', '.join(KINDS)}")
+    with _load_lock:
+        if kind not in _loaded:
+            _loaded[kind] = _load(kind)
+        return _loaded[kind]
+
+
+def _load(kind: str) -> Kernels:
+    if kind == "jit":
+        return jit_kernels()
+    try:
+        return aot_kernels(retry_failed=(kind == "aot"))
+    except _BuildFailed as exc:
+        if kind == "aot":
+            raise W2VError(f"the ahead-of-time kernels could not be built: {exc}") from None
+        warnings.warn(f"w2v: no ahead-of-time kernels ({exc}); using Numba's JIT: same results, "
+                      f"about 135 MB more memory (set {ENV_KIND}=jit to silence this)",
+                      RuntimeWarning, stacklevel=3)
+        return jit_kernels()
+
+
+def jit_kernels() -> Kernels:
+    """The kernels through Numba's JIT dispatchers (imports Numba)."""
+    from w2v import kernels as k
+
+    return Kernels("jit", k.train_chunk, k.seed_state, k.vose)
+
+
+class _BuildFailed(Exception):
+    pass
+
+
+def cache_dir() -> Path:
+    """Folder of the built kernel modules: ``$W2V_CACHE_DIR``, else ``$XDG_CACHE_HOME/w2v`` or ``~/.cache/w2v``."""
+    if os.environ.get(ENV_CACHE):
+        return Path(os.environ[ENV_CACHE])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "w2v"
+
+
+def _cpu_identity() -> str:
+    """The CPU model and its instruction-set flags: the module is compiled for this CPU."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            wanted = {}
+            for line in f:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("model name", "flags", "Features", "CPU part") and key not in wanted:
+                    wanted[key] = value.strip()
+                if not line.strip() and wanted:
+                    break
+        if wanted:
+            return repr(sorted(wanted.items()))
+    except OSError:
+        pass
+    return f"{platform.machine()} {platform.processor()}"
+
+
+def module_name() -> str:
+    """``w2v_kernels_<fingerprint>``: kernel sources, Numba/numpy/Python versions and CPU."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in _SOURCES:
+        h.update((here / name).read_bytes())
+    for dist in ("numba", "llvmlite", "numpy"):
+        try:
+            h.update(importlib.metadata.version(dist).encode())
+        except importlib.metadata.PackageNotFoundError:  # pragma: no cover - not installed as a package
+            h.update(b"?")
+    h.update(sys.version.encode())
+    h.update(_cpu_identity().encode())
+    return "w2v_kernels_" + h.hexdigest()[:16]
+
+
+def _ext_suffix() -> str:
+    return sysconfig.get_config_var("EXT_SUFFIX") or ".so"
+
+
+def aot_kernels(directory: str | os.PathLike | None = None, retry_failed: bool = False) -> Kernels:
+    """The ahead-of-time kernels, built first if this machine has none yet (raises ``_BuildFailed``)."""
+    directory = Path(directory) if directory is not None else cache_dir()
+    name = module_name()
+    target = directory / (name + _ext_suffix())
+    failed = directory / (name + ".failed")
+    if not target.exists():
+        if failed.exists() and not retry_failed:
+            raise _BuildFailed(f"an earlier build failed, see {failed}")
+        _build_in_child(directory, name, target, failed)
+    module = _import_extension(name, target)
+    return Kernels("aot", *(_checked(fn, getattr(module, fn)) for fn in ("train_chunk", "seed_state", "vose")),
+                   path=target)
+
+
+def _import_extension(name: str, path: Path):
+    try:
+        loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+        spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+        module = importlib.util.module_from_spec(spec)
+        loader.exec_module(module)
+        return module
+    except (ImportError, OSError) as exc:
+        raise _BuildFailed(f"{path}: cannot be loaded ({exc})") from None
+
+
+def _build_in_child(directory: Path, name: str, target: Path, failed: Path) -> None:
+    """Build the module in a child process under a file lock; a failure writes ``failed``."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        lock = open(directory / (name + ".lock"), "w")
+    except OSError as exc:
+        raise _BuildFailed(f"{directory}: cannot write there ({exc.strerror})") from None
+    with lock:
+        try:
+            import fcntl
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another job may be building the same module
+        except ImportError:  # pragma: no cover - not POSIX: builds may race, each renames a whole file
+            pass
+        if target.exists():
+            return
+        with tempfile.TemporaryDirectory(dir=directory, prefix=".build-") as tmp:
+            env = dict(os.environ)
+            src = str(Path(__file__).resolve().parent.parent)  # this w2v, installed or not
+            env["PYTHONPATH"] = src + os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else src
+            proc = subprocess.run(_build_command(tmp, name), env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            built = Path(tmp) / (name + _ext_suffix())
+            if proc.returncode != 0 or not built.exists():
+                lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+                reason = lines[-1] if lines else f"exit status {proc.returncode}"
+                failed.write_text(proc.stdout + f"\n(exit status {proc.returncode})\n", encoding="utf-8")
+                raise _BuildFailed(f"{reason} (full output in {failed})")
+            os.replace(built, target)
+        failed.unlink(missing_ok=True)
+
+
+def _build_command(out_dir: str, name: str) -> list[str]:
+    return [sys.executable, "-m", "w2v.engine", out_dir, name]
+
+
+def _describe(value) -> str:
+    if isinstance(value, np.ndarray):
+        order = "C-contiguous" if value.flags.c_contiguous else "non-contiguous"
+        ro = "" if value.flags.writeable else " read-only"
+        return f"a{ro} {order} {value.dtype} array of shape {value.shape}"
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _checked(name: str, fn: Callable) -> Callable:
+    """``fn`` behind a check of its arguments against ``EXPORTS[name]`` (a TypeError naming the bad one)."""
+    spec = [(arg, np.dtype(dtype), ndim, written) for arg, dtype, ndim, written in EXPORTS[name][0]]
+
+    def call(*values):
+        if len(values) != len(spec):
+            raise TypeError(f"{name}() takes {len(spec)} arguments ({len(values)} given)")
+        for value, (arg, dtype, ndim, written) in zip(values, spec):
+            if ndim == 0:
+                ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+                want = "an integer"
+            else:
+                ok = (isinstance(value, np.ndarray) and value.dtype == dtype and value.ndim == ndim
+                      and value.flags.c_contiguous and (value.flags.writeable or not written))
+                want = f"a C-contiguous{' writeable' if written else ''} {dtype} array of {ndim} dimension(s)"
+            if not ok:
+                raise TypeError(f"{name}(): argument {arg!r} must be {want}, not {_describe(value)}")
+        return fn(*values)
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"{name}{numba_signature(name)[numba_signature(name).index('('):]}, compiled ahead of time"
+    return call
+
+
+# --------------------------------------------------------------------------- the build (child process)
+def build(out_dir: str | os.PathLike, name: str) -> Path:
+    """Compile the exports of :data:`EXPORTS` into extension module ``name`` in ``out_dir`` (imports Numba).
+
+    Each export gets the options of its ``@njit`` (fastmath, nogil, error model...), as the
+    JIT compiles it, and releases the GIL; the code targets this machine's CPU.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numba.pycc is "pending deprecation"
+        import numba.pycc.compiler as pycc_compiler
+        from numba.core.compiler import Flags
+        from numba.pycc import CC
+
+    from w2v import kernels as k
+
+    dispatchers = {getattr(k, fn).py_func: getattr(k, fn) for fn in EXPORTS}
+    compile_extra = pycc_compiler.compile_extra
+
+    def compile_with_jit_options(typingctx, targetctx, func, args, return_type, flags, locals, **kw):
+        disp = dispatchers[func]
+        own = Flags()
+        disp.targetdescr.options.parse_as_flags(own, disp.targetoptions)
+        for field in ("no_compile", "nrt", "no_cpython_wrapper", "no_cfunc_wrapper"):
+            setattr(own, field, getattr(flags, field))
+        own.release_gil = True  # the trainer's threads call it in parallel
+        return compile_extra(typingctx, targetctx, func, args, return_type, own, locals, **kw)
+
+    pycc_compiler.compile_extra = compile_with_jit_options
+    try:
+        cc = CC(name)
+        cc.output_dir = str(out_dir)
+        cc.target_cpu = "host"
+        cc.verbose = False
+        for fn in EXPORTS:
+            cc.export(fn, numba_signature(fn))(getattr(k, fn).py_func)
+        cc.compile()
+    finally:
+        pycc_compiler.compile_extra = compile_extra
+    return Path(out_dir) / (name + _ext_suffix())
+
+
+if __name__ == "__main__":  # python -m w2v.engine OUT_DIR NAME (what _build_in_child runs)
+    if len(sys.argv) != 3:
+        sys.exit("usage: python -m w2v.engine OUT_DIR MODULE_NAME")
+    print(build(sys.argv[1], sys.argv[2]))

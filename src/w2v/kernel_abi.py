@@ -1,0 +1,65 @@
+"""What the training kernels take and return, without importing Numba.
+
+The constants that select an architecture, output layer and optimiser, the layout
+of the ``iparams``/``fparams`` vectors, and the argument types of the functions
+:mod:`w2v.engine` compiles ahead of time. :mod:`w2v.kernels` (Numba) and the
+trainer (:mod:`w2v.train`, which need not load Numba) both read them from here.
+"""
+
+from __future__ import annotations
+
+# Architectures
+SG = 0
+CBOW = 1
+MODELS = {"sg": SG, "cbow": CBOW}
+# Output layers
+SOFTMAX = 0
+HS = 1
+NS = 2
+NCE = 3
+SAMPLED = 4
+LOSSES = {"softmax": SOFTMAX, "hs": HS, "ns": NS, "nce": NCE, "sampled": SAMPLED}
+# Optimisers
+SGD = 0
+ADAM = 1
+ADAGRAD = 2
+OPTIMIZERS = {"sgd": SGD, "adam": ADAM, "adagrad": ADAGRAD}
+
+# Integer parameters (iparams) and float parameters (fparams) of train_chunk.
+I_MODEL, I_LOSS, I_NEG, I_WINDOW, I_OPT, I_CBOW_MEAN, I_SHARED_NEG, I_HOT_SYNC = range(8)
+N_IPARAMS = 8
+F_LR, F_BETA1, F_BETA2, F_EPS = range(4)
+N_FPARAMS = 4
+
+# The functions compiled ahead of time: name -> (arguments, result type in Numba's notation).
+# An argument is (name, dtype, ndim, written): ndim 0 is an integer scalar; arrays are
+# C-contiguous and ``written`` ones must be writeable. Compiled code trusts these types (it
+# cannot check them), so w2v.engine checks every call against this table.
+_TRAIN_CHUNK_ARGS = (
+    ("ids", "int32", 1, False), ("seg_bounds", "int64", 1, False), ("s0", "int64", 0, False),
+    ("s1", "int64", 0, False), ("wi", "float32", 2, True), ("wo", "float32", 2, True),
+    ("keep", "float32", 1, False), ("alias_prob", "float32", 1, False), ("alias_idx", "int32", 1, False),
+    ("log_q", "float32", 1, False), ("points", "int32", 2, False), ("codes", "int8", 2, False),
+    ("lengths", "int32", 1, False), ("mi", "float32", 2, True), ("vi", "float32", 2, True),
+    ("ti", "int64", 1, True), ("mo", "float32", 2, True), ("vo", "float32", 2, True), ("to", "int64", 1, True),
+    ("iparams", "int64", 1, False), ("fparams", "float32", 1, False), ("state", "uint64", 1, True),
+    ("hot_o", "int64", 1, False), ("slot_o", "int32", 1, False), ("loc_o", "float32", 2, True),
+)
+EXPORTS = {
+    "train_chunk": (_TRAIN_CHUNK_ARGS, "Tuple((f8, i8, i8, i8))"),
+    "seed_state": ((("seed", "int64", 0, False), ("epoch", "int64", 0, False), ("chunk", "int64", 0, False)),
+                   "u8[::1]"),
+    "vose": ((("p", "float64", 1, False),), "Tuple((f4[::1], i4[::1]))"),
+}
+
+_NUMBA_CODES = {"int8": "i1", "int32": "i4", "int64": "i8", "uint64": "u8", "float32": "f4", "float64": "f8"}
+
+
+def numba_signature(name: str) -> str:
+    """The Numba signature string of export ``name``, e.g. ``u8[::1](i8, i8, i8)``."""
+    args, result = EXPORTS[name]
+    parts = []
+    for _, dtype, ndim, _ in args:
+        code = _NUMBA_CODES[dtype]
+        parts.append(code if ndim == 0 else code + "[" + ", ".join([":"] * (ndim - 1) + ["::1"]) + "]")
+    return f"{result}({', '.join(parts)})"
