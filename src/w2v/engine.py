@@ -252,11 +252,13 @@ def build(out_dir: str | os.PathLike, name: str) -> Path:
     """Compile the exports of :data:`EXPORTS` into extension module ``name`` in ``out_dir`` (imports Numba).
 
     Each export gets the options of its ``@njit`` (fastmath, nogil, error model...), as the
-    JIT compiles it, and releases the GIL; the code targets this machine's CPU.
+    JIT compiles it, and releases the GIL; the code targets this machine's CPU model and the
+    instruction sets it reports, as the JIT's does.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # numba.pycc is "pending deprecation"
         import numba.pycc.compiler as pycc_compiler
+        from numba.core import codegen
         from numba.core.compiler import Flags
         from numba.pycc import CC
 
@@ -274,6 +276,10 @@ def build(out_dir: str | os.PathLike, name: str) -> Path:
         own.release_gil = True  # the trainer's threads call it in parallel
         return compile_extra(typingctx, targetctx, func, args, return_type, own, locals, **kw)
 
+    # pycc asks LLVM for the CPU model's default instruction sets; the JIT asks for those this
+    # machine reports (a virtual machine may hide some, e.g. AVX-512): do as the JIT does
+    aot_features = codegen.AOTCPUCodegen._customize_tm_features
+    codegen.AOTCPUCodegen._customize_tm_features = codegen.JITCPUCodegen._customize_tm_features
     pycc_compiler.compile_extra = compile_with_jit_options
     try:
         cc = CC(name)
@@ -285,6 +291,7 @@ def build(out_dir: str | os.PathLike, name: str) -> Path:
         cc.compile()
     finally:
         pycc_compiler.compile_extra = compile_extra
+        codegen.AOTCPUCodegen._customize_tm_features = aot_features
     return Path(out_dir) / (name + _ext_suffix())
 
 
