@@ -202,3 +202,12 @@ def test_concurrent_builds_build_once(monkeypatch, tmp_path):
     # and a file that is not a module is one clear failure, not a crash
     with pytest.raises(engine._BuildFailed, match="cannot be loaded"):
         engine.aot_kernels(cache)
+
+
+def test_a_build_that_hangs_counts_as_failed(monkeypatch, tmp_path):
+    _failing_build(monkeypatch, tmp_path)
+    monkeypatch.setattr(engine, "BUILD_TIMEOUT_S", 1)
+    monkeypatch.setattr(engine, "_build_command", lambda out, name: [
+        sys.executable, "-c", "import time; print('compiling', flush=True); time.sleep(30)"])
+    with pytest.raises(W2VError, match="build timed out after 1 s"):
+        engine.kernels("aot")

@@ -52,6 +52,7 @@ from w2v.kernel_abi import EXPORTS, numba_signature
 ENV_KIND = "W2V_KERNELS"
 ENV_CACHE = "W2V_CACHE_DIR"
 KINDS = ("auto", "aot", "jit")
+BUILD_TIMEOUT_S = 1200  # a build takes 7-30 s; one that hangs counts as failed
 # the files whose text is the kernels' code: a change to any of them builds a new module
 _SOURCES = ("kernels.py", "kernel_abi.py", "engine.py")
 
@@ -199,8 +200,12 @@ def _build_in_child(directory: Path, name: str, target: Path, failed: Path) -> N
             env = dict(os.environ)
             src = str(Path(__file__).resolve().parent.parent)  # this w2v, installed or not
             env["PYTHONPATH"] = src + os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else src
-            proc = subprocess.run(_build_command(tmp, name), env=env,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            try:
+                proc = subprocess.run(_build_command(tmp, name), env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT, text=True, timeout=BUILD_TIMEOUT_S)
+            except subprocess.TimeoutExpired as exc:
+                out = exc.output.decode(errors="replace") if isinstance(exc.output, bytes) else exc.output or ""
+                proc = subprocess.CompletedProcess(exc.cmd, -1, out + f"\nbuild timed out after {BUILD_TIMEOUT_S} s")
             built = Path(tmp) / (name + _ext_suffix())
             if proc.returncode != 0 or not built.exists():
                 lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
