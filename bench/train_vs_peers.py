@@ -107,15 +107,21 @@ def run_one(trainer: str, model: str, loss: str, threads: int, corpus: str, out:
         raise SystemExit(f"unknown trainer {trainer}")
 
 
-def _hwm_kb(pid: int) -> int | None:
+def _proc_kb(path: str, key: str) -> int | None:
+    """The kB value of line ``key:`` in a /proc file (None if the process is gone or has none)."""
     try:
-        with open(f"/proc/{pid}/status") as fh:
+        with open(path) as fh:
             for line in fh:
-                if line.startswith("VmHWM:"):
+                if line.startswith(key + ":"):
                     return int(line.split()[1])
     except OSError:
         return None
     return None
+
+
+def _hwm_kb(pid: int) -> int | None:
+    """Peak resident set (VmHWM) of ``pid``."""
+    return _proc_kb(f"/proc/{pid}/status", "VmHWM")
 
 
 def _tree(pid: int) -> list[int]:
@@ -135,14 +141,7 @@ def _tree(pid: int) -> list[int]:
 
 def _pss_kb(pid: int) -> int:
     """Proportional set size: the process's share of the physical memory (shared pages split)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
-            for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+    return _proc_kb(f"/proc/{pid}/smaps_rollup", "Pss") or 0
 
 
 def measure(trainer, model, loss, threads, corpus, out, a) -> dict:

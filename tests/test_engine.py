@@ -75,7 +75,8 @@ def test_ahead_of_time_module_is_built_once_per_fingerprint(monkeypatch):
 
 
 @pytest.mark.parametrize("position,value,message", [
-    (0, np.zeros(3, np.int64), "argument 'ids' must be a C-contiguous int32 array of 1 dimension(s), not a C-contiguous int64"),
+    (0, np.zeros(3, np.int64),
+     "argument 'ids' must be a C-contiguous int32 array of 1 dimension(s), not a C-contiguous int64"),
     (4, np.zeros((4, 6), np.float32)[:, ::2], "argument 'wi' must be a C-contiguous writeable float32 array of 2"),
     (2, 1.5, "argument 's0' must be an integer, not float 1.5"),
     (2, True, "argument 's0' must be an integer"),
@@ -157,7 +158,8 @@ def _failing_build(monkeypatch, tmp_path):
 
 def test_a_failed_build_falls_back_to_the_jit_with_one_warning(monkeypatch, tmp_path):
     cache = _failing_build(monkeypatch, tmp_path)
-    with pytest.warns(RuntimeWarning, match=r"no ahead-of-time kernels \(error: no C compiler found .*using Numba's JIT"):
+    expected = r"no ahead-of-time kernels \(error: no C compiler found .*using Numba's JIT"
+    with pytest.warns(RuntimeWarning, match=expected):
         kern = engine.kernels("auto")
     assert kern.kind == "jit"
     failed = list(cache.glob("*.failed"))

@@ -248,7 +248,8 @@ def _checked(name: str, fn: Callable) -> Callable:
         return fn(*values)
 
     call.__name__ = call.__qualname__ = name
-    call.__doc__ = f"{name}{numba_signature(name)[numba_signature(name).index('('):]}, compiled ahead of time"
+    sig = numba_signature(name)
+    call.__doc__ = f"{name}{sig[sig.index('('):]}, compiled ahead of time"
     return call
 
 

@@ -69,7 +69,7 @@ class TrainConfig:
     eps: float = 1e-8                 # Adam / AdaGrad
     chunk_words: int = 10_000         # words per kernel call (lr is updated between calls)
     hot_rows: int = 256               # hs, workers > 1, sgd: Huffman nodes nearest the root that every
-                                      # thread trains in its own copy (0 = none; see abi._row)
+                                      # thread trains in its own copy (0 = none; see kernels._row)
     hot_sync: int = 500               # ... merged into the shared rows every this many examples
                                       # (and at the end of each chunk; 0 = at the end of each chunk only)
 
@@ -449,16 +449,16 @@ def _slots(hot: np.ndarray, n: int) -> np.ndarray:
 
 
 def _warm_up(kern, dim: int) -> None:
-    """Compile ``train_chunk`` for these array types once (a no-op call on empty input)."""
+    """Call ``train_chunk`` once on empty input: the JIT compiles it here, the compiled module is checked."""
     kern.train_chunk(np.zeros(1, np.int32), np.zeros(2, np.int64), 0, 0,
-                        np.zeros((2, dim), np.float32), np.zeros((2, dim), np.float32), np.ones(2, np.float32),
-                        np.ones(2, np.float32), np.zeros(2, np.int32), np.zeros(2, np.float32),
-                        np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32),
-                        np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
-                        np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
-                        np.zeros(abi.N_IPARAMS, np.int64) + 1, np.zeros(abi.N_FPARAMS, np.float32),
-                        kern.seed_state(1, 0, 0), np.zeros(0, np.int64), np.zeros(0, np.int32),
-                        np.zeros((0, dim), np.float32))
+                     np.zeros((2, dim), np.float32), np.zeros((2, dim), np.float32), np.ones(2, np.float32),
+                     np.ones(2, np.float32), np.zeros(2, np.int32), np.zeros(2, np.float32),
+                     np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32),
+                     np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
+                     np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
+                     np.zeros(abi.N_IPARAMS, np.int64) + 1, np.zeros(abi.N_FPARAMS, np.float32),
+                     kern.seed_state(1, 0, 0), np.zeros(0, np.int64), np.zeros(0, np.int32),
+                     np.zeros((0, dim), np.float32))
 
 
 def _progress_bar(total: int, enabled: bool):

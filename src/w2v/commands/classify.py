@@ -7,7 +7,7 @@ import sys
 from w2v.errors import W2VError
 
 
-COMMANDS = ('classify',)  # the subcommands register() adds (w2v.cli builds only the one run)
+COMMANDS = ("classify",)  # the subcommands register() adds (w2v.cli builds only the one run)
 
 
 def _hidden(text: str) -> tuple[int, ...]:

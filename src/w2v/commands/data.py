@@ -7,7 +7,7 @@ import json
 from w2v import data
 
 
-COMMANDS = ('download', 'extract', 'datasets')  # the subcommands register() adds (w2v.cli builds only the one run)
+COMMANDS = ("download", "extract", "datasets")  # the subcommands register() adds (w2v.cli builds only the one run)
 
 
 def _download(args) -> None:

@@ -9,7 +9,7 @@ from w2v.io import atomic_open, write_json
 from w2v.vectors import KeyedVectors
 
 
-COMMANDS = ('evaluate',)  # the subcommands register() adds (w2v.cli builds only the one run)
+COMMANDS = ("evaluate",)  # the subcommands register() adds (w2v.cli builds only the one run)
 
 
 def _benchmark(value: str | None, name: str):

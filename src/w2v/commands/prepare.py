@@ -8,7 +8,7 @@ import sys
 from w2v.errors import W2VError
 
 
-COMMANDS = ('prepare', 'merge')  # the subcommands register() adds (w2v.cli builds only the one run)
+COMMANDS = ("prepare", "merge")  # the subcommands register() adds (w2v.cli builds only the one run)
 
 
 def _shard(value: str) -> tuple[int, int]:

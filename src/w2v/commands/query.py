@@ -6,7 +6,7 @@ from w2v.errors import W2VError
 from w2v.vectors import KeyedVectors
 
 
-COMMANDS = ('similar', 'analogy')  # the subcommands register() adds (w2v.cli builds only the one run)
+COMMANDS = ("similar", "analogy")  # the subcommands register() adds (w2v.cli builds only the one run)
 
 
 def _check(kv: KeyedVectors, path: str, words) -> None:

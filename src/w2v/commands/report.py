@@ -7,7 +7,7 @@ import sys
 from w2v.errors import W2VError
 
 
-COMMANDS = ('report',)  # the subcommands register() adds (w2v.cli builds only the one run)
+COMMANDS = ("report",)  # the subcommands register() adds (w2v.cli builds only the one run)
 
 
 def register(subparsers) -> None:

@@ -7,7 +7,7 @@ import json
 from w2v.errors import W2VError
 
 
-COMMANDS = ('train',)  # the subcommands register() adds (w2v.cli builds only the one run)
+COMMANDS = ("train",)  # the subcommands register() adds (w2v.cli builds only the one run)
 
 
 def _tag(text: str) -> tuple[str, str]:

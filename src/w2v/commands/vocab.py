@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 
-COMMANDS = ('vocab',)  # the subcommands register() adds (w2v.cli builds only the one run)
+COMMANDS = ("vocab",)  # the subcommands register() adds (w2v.cli builds only the one run)
 
 
 def register(subparsers) -> None:
