@@ -278,6 +278,7 @@ class SlurmRuns:
     first: subprocess.CompletedProcess
     killed_job: dict
     before_kill: dict = field(default_factory=dict)    # file states just before scancel
+    end_of_first: dict = field(default_factory=dict)   # file states when the first run had stopped
     after_first: Path | None = None                     # a copy of the run directory's results then
     killed: list = field(default_factory=list)         # output paths of the cancelled job
     second: subprocess.CompletedProcess | None = None
@@ -309,11 +310,12 @@ def slurm_runs(cluster, snapshot, local_run) -> SlurmRuns:
             victim = running[0]
         time.sleep(0.2)
     proc.wait()
+    end_of_first = file_state(workdir)
     first = subprocess.CompletedProcess(proc.args, proc.returncode, log_path.read_text())
     assert victim is not None, f"no running '{TRAIN_RULE}' job was seen to cancel:\n{tail(first.stdout)}"
     after_first = Path(shutil.copytree(workdir / "results", workdir.parent / "after-first" / "results",
                                        copy_function=shutil.copy2))
-    runs = SlurmRuns(workdir, first, victim, before, after_first.parent)
+    runs = SlurmRuns(workdir, first, victim, before, end_of_first, after_first.parent)
     runs.killed = killed_outputs(first.stdout, TRAIN_RULE)
     runs.second = run_snakemake(workdir, args, SLURM_TIMEOUT_S)
     return runs
@@ -362,7 +364,10 @@ def test_rerun_finishes_without_touching_finished_outputs(slurm_runs):
     assert second.returncode == 0, f"rerun failed ({second.returncode}):\n{tail(second.stdout)}"
     assert f"rule {TRAIN_RULE}:" in second.stdout, "the cancelled training job was not rerun"
     killed_dirs = {str(Path(k).parent) for k in slurm_runs.killed}   # its outputs and what it wrote beside them
-    finished = {rel: st for rel, st in slurm_runs.before_kill.items() if str(Path(rel).parent) not in killed_dirs}
+    # finished at the kill: there then, and not written again by the first run after it (the log of
+    # another job running at that moment, which went on or was cancelled too, was not finished)
+    finished = {rel: st for rel, st in slurm_runs.before_kill.items()
+                if str(Path(rel).parent) not in killed_dirs and slurm_runs.end_of_first.get(rel) == st}
     assert finished, "no output had finished before the job was cancelled"
     now = file_state(slurm_runs.workdir)
     changed = [rel for rel, st in finished.items() if now.get(rel) != st]
