@@ -665,9 +665,10 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, p
                         continue
                     c = sent[j]
                     for k in range(d):
-                        h[k] = wi[c, k]
                         neu1e[k] = 0.0
-                    loss_sum += output_step(loss_kind, h, sent[i], wo, neu1e, K, state,
+                    # the input row itself is the hidden vector: output_step only reads it
+                    # (wi[c] changes after it), so no copy is needed
+                    loss_sum += output_step(loss_kind, wi[c], sent[i], wo, neu1e, K, state,
                                             alias_prob, alias_idx, log_q, points, codes, lengths,
                                             opt, lr, mo, vo, to, fparams, cand, logits, ahead, slot_o, loc_o)
                     update_row(wi, c, 1.0, neu1e, 1.0, opt, lr, mi, vi, ti, fparams)
