@@ -52,10 +52,10 @@ from w2v.kernel_abi import (  # noqa: F401  (re-exported: kernels.SGD etc.)
 # LLVM's loop vectorizer runs each loop over a row 4 vectors at a time (64 floats with AVX-512):
 # a row of 100 floats then takes one such step, 4 steps of 8 in a second loop, 4 scalar steps and
 # two horizontal sums. Two vectors at a time (32 floats: 3 steps + 4 scalar) made every model
-# 10-20% faster at dim 100 (bench/micro_kernels.py, IMDb 20k documents). The option is global to
-# LLVM in this process, so it also applies to Numba code compiled after this import (it changes
-# only how loops are unrolled); set here, it holds for the JIT and the AOT build alike, whose
-# results must be the same bit for bit.
+# 8-17% faster at dim 100 (medians of paired runs of bench/micro_kernels.py, IMDb 20k documents).
+# The option is global to LLVM in this process, so it also applies to Numba code compiled after
+# this import (it changes only how loops are unrolled); set here, it holds for the JIT and the
+# AOT build alike, whose results must be the same bit for bit.
 llvm.set_option("w2v", "-force-vector-interleave=2")
 
 _MAX_EXP = 30.0  # clamp for exp() in the sigmoid / softplus (exact within float32)
