@@ -204,7 +204,7 @@ def main(argv=None) -> int:
                     raise SystemExit(f"unknown trainer {trainer!r}: use reference or w2v")
                 seconds = time.perf_counter() - t0  # the reference's first seed includes its compilation
                 kv.save_word2vec_format(out, binary=True)
-                acc = analogy(out, questions)
+                acc = analogy(out, questions, list(vocab.words))
                 scores.setdefault(trainer, []).append(acc)
                 print(f"{trainer:<10} seed {seed:<3} {seconds:7.1f} s {words / seconds / 1e3:7.0f}k words/s "
                       f"analogy {acc:5.2f}%", flush=True)

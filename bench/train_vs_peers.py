@@ -7,7 +7,12 @@ off: ``maxn=0``). Every trainer runs in its own process on the same corpus file
 with the same settings and thread count; wall time and peak RSS are those of
 that whole process (vocabulary pass, compilation/loading and saving included),
 and words/s = corpus words × epochs / wall time (the issue's definition).
-Analogy accuracy: questions-words.txt, the 30,000 most frequent words, 3CosAdd.
+Analogy accuracy: questions-words.txt, 3CosAdd, over the 30,000 most frequent
+words of the corpus, ranked by count and then by word, so that every trainer is
+asked the same questions. (Each trainer writes its words by count but breaks
+ties its own way: word2vec.c in hash order, gensim by first occurrence, w2v by
+word. Taking each file's first 30,000 rows moved ~1 % of the questions in or
+out of a trainer's set: 10,194 to 10,463 of 19,544 were covered.)
 
 Corpus: the 100k IMDb reviews (train + test + unsup) of aclImdb, lower-cased and
 tokenised by ``w2v``'s ``raw`` variant; built once into ``--workdir`` from the
@@ -78,14 +83,12 @@ def run_one(trainer: str, model: str, loss: str, threads: int, corpus: str, out:
                      epochs=a.epochs, workers=threads, seed=a.seed)
         m.wv.save_word2vec_format(vectors, binary=True)
     elif trainer == "word2vec.c":
-        exe = shutil.which("word2vec")
-        if exe is None:
-            raise SystemExit("word2vec binary not found: pip install word2vec")
+        exe = word2vec_c(a)
         cmd = [exe, "-train", corpus, "-output", vectors, "-cbow", str(int(not sg)), "-size", str(a.dim),
                "-window", str(a.window), "-negative", str(a.negative if loss == "ns" else 0),
                "-hs", str(int(loss == "hs")), "-sample", str(a.sample), "-threads", str(threads),
                "-iter", str(a.epochs), "-min-count", str(a.min_count), "-binary", "1",
-               "-alpha", str(0.025 if sg else 0.05)]
+               "-alpha", str(0.025 if sg else 0.05)] + (["-seed", str(a.seed)] if takes_seed(exe) else [])
         sys.stdout.flush()
         fd = os.open(os.devnull, os.O_WRONLY)
         os.dup2(fd, 1)
@@ -105,6 +108,20 @@ def run_one(trainer: str, model: str, loss: str, threads: int, corpus: str, out:
             .save_word2vec_format(vectors, binary=True)
     else:
         raise SystemExit(f"unknown trainer {trainer}")
+
+
+def word2vec_c(a: argparse.Namespace) -> str:
+    """The word2vec.c binary to run: ``--word2vec-c`` or the PyPI package's ``word2vec``."""
+    exe = a.word2vec_c or shutil.which("word2vec")
+    if exe is None or not os.access(exe, os.X_OK):
+        raise SystemExit(f"word2vec binary not found{f' at {exe}' if exe else ''}: pip install word2vec")
+    return exe
+
+
+def takes_seed(exe: str) -> bool:
+    """Whether this word2vec.c build has ``-seed`` (bench/word2vec_c_seeded.py); the package's has not."""
+    usage = subprocess.run([exe], capture_output=True, text=True).stdout
+    return "-seed <int>" in usage
 
 
 def _proc_kb(path: str, key: str) -> int | None:
@@ -157,7 +174,8 @@ def measure(trainer, model, loss, threads, corpus, out, a) -> dict:
     cmd = [sys.executable, __file__, "--child", trainer, model, loss, str(threads), str(corpus), str(out),
            "--dim", str(a.dim), "--window", str(a.window), "--negative", str(a.negative),
            "--sample", str(a.sample), "--epochs", str(a.epochs), "--min-count", str(a.min_count),
-           "--seed", str(a.seed)] + (["--shared-negatives"] if a.shared_negatives else []) \
+           "--seed", str(a.seed)] + (["--word2vec-c", a.word2vec_c] if a.word2vec_c else []) \
+        + (["--shared-negatives"] if a.shared_negatives else []) \
         + ([] if a.hot_rows is None else ["--hot-rows", str(a.hot_rows)]) + ["--ns-exponent", str(a.ns_exponent)]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd)
@@ -172,16 +190,55 @@ def measure(trainer, model, loss, threads, corpus, out, a) -> dict:
     return {"wall_s": wall, "peak_rss_mb": peak / 1024, "peak_tree_pss_mb": tree_peak / 1024}
 
 
-def analogy(vectors: Path, questions: Path) -> float:
+def corpus_ranking(corpus: Path, min_count: int) -> list[str]:
+    """The corpus's words with at least ``min_count`` occurrences, by count (descending), then by word."""
+    from w2v.train import load_corpus
+
+    vocab = load_corpus(corpus, None, min_count, None, None)[0]
+    return list(vocab.words)
+
+
+def analogy(vectors: Path, questions: Path, ranking: list[str] | None = None, restrict: int = 30000) -> float:
+    """3CosAdd accuracy (%) over the first ``restrict`` words of ``ranking`` (default: of the file's order)."""
     from w2v.evaluate import evaluate_analogies
     from w2v.vectors import KeyedVectors
 
     kv = KeyedVectors.load_word2vec_format(vectors, binary=True, unicode_errors="replace")
-    if "</s>" in kv.key_to_index:  # word2vec.c's sentence marker is not a word
-        keep = [i for i, w in enumerate(kv.index_to_key) if w != "</s>"]
-        kv = KeyedVectors([kv.index_to_key[i] for i in keep], kv.vectors[keep])
-    res = evaluate_analogies(kv, questions, restrict_vocab=30000, methods=("add",))
+    if ranking is None:
+        order = [i for i, w in enumerate(kv.index_to_key) if w != "</s>"][:restrict]  # </s>: word2vec.c's line end
+    else:
+        top = ranking[:restrict]
+        missing = [w for w in top if w not in kv.key_to_index]
+        if missing:
+            raise SystemExit(f"{vectors}: {len(missing)} of the corpus's {len(top)} most frequent words have "
+                             f"no vector, e.g. {missing[:3]}")
+        order = [kv.key_to_index[w] for w in top]
+    kv = KeyedVectors([kv.index_to_key[i] for i in order], kv.vectors[order])
+    res = evaluate_analogies(kv, questions, restrict_vocab=restrict, methods=("add",))
     return 100.0 * res["methods"]["add"]["total"]["accuracy"]
+
+
+def print_seed_summary(rows: list[dict], specs: list[str], trainers: list[str]) -> None:
+    """Mean ± standard deviation over the seeds of each (model, threads, trainer); w2v's mean against
+    the best peer's mean."""
+    from statistics import mean, stdev
+
+    print()
+    print("| model | threads | trainer | seeds | wall s | analogy % (mean ± sd) | runs | Δ mean vs best peer |")
+    print("|---|---|---|---|---|---|---|---|")
+    for spec in specs:
+        for threads in sorted({r["threads"] for r in rows}):
+            means = {}
+            for trainer in trainers:
+                rs = [r for r in rows if r["model"] == spec and r["threads"] == threads and r["trainer"] == trainer]
+                acc = [r["analogy"] for r in rs]
+                means[trainer] = (mean(acc), stdev(acc) if len(acc) > 1 else 0.0, rs)
+            best_peer = max((m for t, (m, _, _) in means.items() if t != "w2v"), default=None)
+            for trainer, (m, sd, rs) in means.items():
+                delta = f"{m - best_peer:+.2f}" if trainer == "w2v" and best_peer is not None else ""
+                runs = " / ".join(f"{r['analogy']:.2f}" for r in rs)
+                print(f"| {spec} | {threads} | {trainer} | {len(rs)} | {mean(r['wall_s'] for r in rs):.1f} "
+                      f"| {m:.2f} ± {sd:.2f} | {runs} | {delta} |")
 
 
 def timing_breakdown(corpus: Path, a) -> dict:
@@ -234,6 +291,9 @@ def main(argv=None):
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--min-count", type=int, default=5)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seeds", default=None, help="comma list: train every row once per seed, print mean ± sd "
+                   "(word2vec.c needs a build with -seed: bench/word2vec_c_seeded.py)")
+    p.add_argument("--word2vec-c", default=None, help="word2vec.c binary (default: the package's `word2vec`)")
     p.add_argument("--shared-negatives", action="store_true", help="w2v: sg+ns shares noise words per window")
     p.add_argument("--ns-exponent", type=float, default=0.75, help="w2v: noise ∝ count^this (fastText: 0.5)")
     p.add_argument("--hot-rows", type=int, default=None, help="w2v: TrainConfig.hot_rows (default: its default)")
@@ -253,9 +313,16 @@ def main(argv=None):
     corpus = Path(a.corpus) if a.corpus else build_corpus(work, a.mirror, a.limit_docs)
     with open(corpus, "rb") as fh:
         words = sum(len(line.split()) for line in fh)
-    print(f"corpus {corpus}: {words:,} words; dim {a.dim} window {a.window} K {a.negative} "
+    ranking = corpus_ranking(corpus, a.min_count)
+    print(f"corpus {corpus}: {words:,} words, {len(ranking):,} with count >= {a.min_count}; "
+          f"dim {a.dim} window {a.window} K {a.negative} "
           f"sample {a.sample:g} epochs {a.epochs} min_count {a.min_count}", flush=True)
     trainers = ["w2v"] + [t for t in a.peers.split(",") if t]
+    seeds = [int(x) for x in a.seeds.split(",")] if a.seeds else [a.seed]
+    c_seeded = "word2vec.c" in trainers and takes_seed(word2vec_c(a))
+    if "word2vec.c" in trainers and len(seeds) > 1 and not c_seeded:
+        raise SystemExit(f"{word2vec_c(a)}: this word2vec.c has no -seed, so its runs would all be one "
+                         "draw; build one with bench/word2vec_c_seeded.py and pass it as --word2vec-c")
     # w2v's kernels are built once per machine (w2v.engine), like a compiled peer's binary: build
     # them before the timed runs, which then pay only the loading (timing_breakdown prints both)
     kind = subprocess.run([sys.executable, "-c", "from w2v import engine; print(engine.kernels().kind)"],
@@ -265,35 +332,43 @@ def main(argv=None):
     for threads in [int(t) for t in a.threads.split(",")]:
         for spec in a.models.split(","):
             model, loss = spec.split("-")
-            for trainer in trainers:
-                out = work / "runs" / f"{trainer}-{spec}-t{threads}"
-                r = measure(trainer, model, loss, threads, corpus, out, a)
-                r.update(trainer=trainer, model=spec, threads=threads,
-                         words_per_sec=words * a.epochs / r["wall_s"],
-                         analogy=analogy(out / "vectors.bin", Path(a.questions)))
-                rows.append(r)
-                print(f"  {spec:8s} t={threads} {trainer:10s} {r['wall_s']:7.1f} s  "
-                      f"{r['words_per_sec'] / 1e3:8.0f}k words/s  {r['peak_rss_mb']:7.0f} MB  "
-                      f"(tree {r['peak_tree_pss_mb']:.0f} MB)  analogy {r['analogy']:5.1f}%", flush=True)
+            for seed in seeds:
+                a.seed = seed
+                for trainer in trainers:
+                    out = work / "runs" / f"{trainer}-{spec}-t{threads}{f'-s{seed}' if len(seeds) > 1 else ''}"
+                    r = measure(trainer, model, loss, threads, corpus, out, a)
+                    r.update(trainer=trainer, model=spec, threads=threads, run=seeds.index(seed),
+                             seed=seed if trainer != "word2vec.c" or c_seeded else None,
+                             words_per_sec=words * a.epochs / r["wall_s"],
+                             analogy=analogy(out / "vectors.bin", Path(a.questions), ranking))
+                    rows.append(r)
+                    print(f"  {spec:8s} t={threads} {trainer:10s} seed {r['seed']}  {r['wall_s']:7.1f} s  "
+                          f"{r['words_per_sec'] / 1e3:8.0f}k words/s  {r['peak_rss_mb']:7.0f} MB  "
+                          f"(tree {r['peak_tree_pss_mb']:.0f} MB)  analogy {r['analogy']:5.1f}%", flush=True)
     print()
-    print("| model | threads | trainer | wall s | words/s | × gensim | peak MB | tree PSS MB | analogy % "
+    print("| model | threads | trainer | seed | wall s | words/s | × gensim | peak MB | tree PSS MB | analogy % "
           "| Δ vs best peer |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        same = [x for x in rows if x["model"] == r["model"] and x["threads"] == r["threads"]]
+        same = [x for x in rows if x["model"] == r["model"] and x["threads"] == r["threads"]
+                and x["run"] == r["run"]]
         g = [x for x in same if x["trainer"] == "gensim"]
         ratio = f"{r['words_per_sec'] / g[0]['words_per_sec']:.2f}" if g else "-"
         peers = [x["analogy"] for x in same if x["trainer"] != "w2v"]
         delta = f"{r['analogy'] - max(peers):+.1f}" if peers and r["trainer"] == "w2v" else ""
-        print(f"| {r['model']} | {r['threads']} | {r['trainer']} | {r['wall_s']:.1f} | "
+        print(f"| {r['model']} | {r['threads']} | {r['trainer']} | {r['seed']} | {r['wall_s']:.1f} | "
               f"{r['words_per_sec'] / 1e3:.0f}k | {ratio} | {r['peak_rss_mb']:.0f} | {r['peak_tree_pss_mb']:.0f} "
               f"| {r['analogy']:.1f} | {delta} |")
+    if len(seeds) > 1:
+        print_seed_summary(rows, a.models.split(","), trainers)
     thread_counts = sorted({r["threads"] for r in rows})
     if len(thread_counts) > 1:
         print()
         for spec in a.models.split(","):
             for trainer in trainers:
-                w = {r["threads"]: r["wall_s"] for r in rows if r["model"] == spec and r["trainer"] == trainer}
+                w = {t: sum(r["wall_s"] for r in rs) / len(rs) for t in thread_counts
+                     if (rs := [r for r in rows if r["model"] == spec and r["trainer"] == trainer
+                                and r["threads"] == t])}
                 lo, hi = thread_counts[0], thread_counts[-1]
                 print(f"speed-up {spec} {trainer} {lo}->{hi} threads: {w[lo] / w[hi]:.2f}x")
     if not a.no_breakdown:
