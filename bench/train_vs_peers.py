@@ -24,6 +24,12 @@ Examples::
     python bench/train_vs_peers.py --models sg-ns,cbow-ns,sg-hs,cbow-hs --threads 1,2 \
         --peers gensim,word2vec.c,fasttext
     python bench/train_vs_peers.py --limit-docs 20000 --epochs 1      # a quick look
+
+Seeds: ``--seeds 1,2,3,4`` trains every row once per seed and adds a table of
+mean ± sd (gensim, fastText and w2v take the seed; with 2 threads their runs
+differ even for one seed). The word2vec.c binary has no seed: build one that has
+(``python bench/word2vec_c_seeded.py --out word2vec-seeded``) and pass it with
+``--word2vec-c word2vec-seeded``.
 """
 
 from __future__ import annotations
@@ -95,10 +101,13 @@ def run_one(trainer: str, model: str, loss: str, threads: int, corpus: str, out:
         os.execv(exe, cmd)  # same process: the parent measures the binary itself
     elif trainer == "fasttext":
         import fasttext
+        import fasttext.FastText
         import numpy as np
 
         from w2v.vectors import KeyedVectors
 
+        # the binding (0.9.3) refuses seed= but hands every default on to fastText's own arguments
+        fasttext.FastText.unsupervised_default["seed"] = a.seed
         m = fasttext.train_unsupervised(corpus, model="skipgram" if sg else "cbow", dim=a.dim, ws=a.window,
                                         epoch=a.epochs, minCount=a.min_count, neg=a.negative,
                                         loss="hs" if loss == "hs" else "ns", t=a.sample, thread=threads,

@@ -163,8 +163,9 @@ def _answer_analogies(kv: KeyedVectors, questions, restrict_vocab, methods, case
     correct = {m: np.zeros(len(questions), dtype=bool) for m in methods}
     from tqdm import tqdm
 
+    # a bar only for long work, and only on a terminal (disable=None): not into log files
     for start in tqdm(range(0, len(covered), _BLOCK), desc="analogies", unit="block",
-                      disable=len(covered) < 20 * _BLOCK, leave=False):
+                      disable=True if len(covered) < 20 * _BLOCK else None, leave=False):
         rows = covered[start:start + _BLOCK]
         a, b, c, d = ids[rows].T
         for m in methods:
