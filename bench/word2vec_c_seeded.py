@@ -7,7 +7,7 @@ thread is always the same run, and runs with several threads differ only by
 the threads' timing. One analogy score of it is one draw, and analogy accuracy
 moves by about half a point from draw to draw. This script takes the C source
 that the PyPI package ``word2vec`` ships (from a local file, a folder, or
-``pip download word2vec==VERSION --no-binary :all:``), changes three lines:
+``pip download word2vec==VERSION --no-binary :all:``), makes three changes:
 
 - a global ``long long seed = 0;`` and ``-seed <int>`` parsed in ``main``;
 - ``InitNet``: ``next_random = 1 + seed * 1000003`` (the initial vectors);
