@@ -351,7 +351,8 @@ def main(argv=None):
                              words_per_sec=words * a.epochs / r["wall_s"],
                              analogy=analogy(out / "vectors.bin", Path(a.questions), ranking))
                     rows.append(r)
-                    print(f"  {spec:8s} t={threads} {trainer:10s} seed {r['seed']}  {r['wall_s']:7.1f} s  "
+                    shown = r["seed"] if r["seed"] is not None else "-"
+                    print(f"  {spec:8s} t={threads} {trainer:10s} seed {shown}  {r['wall_s']:7.1f} s  "
                           f"{r['words_per_sec'] / 1e3:8.0f}k words/s  {r['peak_rss_mb']:7.0f} MB  "
                           f"(tree {r['peak_tree_pss_mb']:.0f} MB)  analogy {r['analogy']:5.1f}%", flush=True)
     print()
@@ -365,7 +366,8 @@ def main(argv=None):
         ratio = f"{r['words_per_sec'] / g[0]['words_per_sec']:.2f}" if g else "-"
         peers = [x["analogy"] for x in same if x["trainer"] != "w2v"]
         delta = f"{r['analogy'] - max(peers):+.1f}" if peers and r["trainer"] == "w2v" else ""
-        print(f"| {r['model']} | {r['threads']} | {r['trainer']} | {r['seed']} | {r['wall_s']:.1f} | "
+        seed_txt = r["seed"] if r["seed"] is not None else "-"
+        print(f"| {r['model']} | {r['threads']} | {r['trainer']} | {seed_txt} | {r['wall_s']:.1f} | "
               f"{r['words_per_sec'] / 1e3:.0f}k | {ratio} | {r['peak_rss_mb']:.0f} | {r['peak_tree_pss_mb']:.0f} "
               f"| {r['analogy']:.1f} | {delta} |")
     if len(seeds) > 1:
