@@ -207,22 +207,18 @@ def corpus_ranking(corpus: Path, min_count: int) -> list[str]:
     return list(vocab.words)
 
 
-def analogy(vectors: Path, questions: Path, ranking: list[str] | None = None, restrict: int = 30000) -> float:
-    """3CosAdd accuracy (%) over the first ``restrict`` words of ``ranking`` (default: of the file's order)."""
+def analogy(vectors: Path, questions: Path, ranking: list[str], restrict: int = 30000) -> float:
+    """3CosAdd accuracy (%) over the first ``restrict`` words of ``ranking`` (:func:`corpus_ranking`)."""
     from w2v.evaluate import evaluate_analogies
     from w2v.vectors import KeyedVectors
 
     kv = KeyedVectors.load_word2vec_format(vectors, binary=True, unicode_errors="replace")
-    if ranking is None:
-        order = [i for i, w in enumerate(kv.index_to_key) if w != "</s>"][:restrict]  # </s>: word2vec.c's line end
-    else:
-        top = ranking[:restrict]
-        missing = [w for w in top if w not in kv.key_to_index]
-        if missing:
-            raise SystemExit(f"{vectors}: {len(missing)} of the corpus's {len(top)} most frequent words have "
-                             f"no vector, e.g. {missing[:3]}")
-        order = [kv.key_to_index[w] for w in top]
-    kv = KeyedVectors([kv.index_to_key[i] for i in order], kv.vectors[order])
+    top = ranking[:restrict]
+    missing = [w for w in top if w not in kv.key_to_index]
+    if missing:
+        raise SystemExit(f"{vectors}: {len(missing)} of the corpus's {len(top)} most frequent words have "
+                         f"no vector, e.g. {missing[:3]}")
+    kv = KeyedVectors(top, kv.vectors[[kv.key_to_index[w] for w in top]])
     res = evaluate_analogies(kv, questions, restrict_vocab=restrict, methods=("add",))
     return 100.0 * res["methods"]["add"]["total"]["accuracy"]
 
