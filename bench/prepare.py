@@ -1,6 +1,6 @@
 """Throughput of the preprocessing variants and of vocabulary counting/encoding.
 
-    python bench/prepare.py [--docs results/imdb/documents.jsonl.gz | --mirror /work/shared/data] [--limit N]
+    python bench/prepare.py [--docs results/imdb/documents.jsonl.gz | --mirror ../shared/data] [--limit N]
 
 Without ``--docs`` the IMDb document table is built (in a temporary directory)
 from ``<mirror>/aclImdb_v1.reviews.tar.xz`` with :func:`w2v.data.read_imdb`.
@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     src = ap.add_mutually_exclusive_group()
     src.add_argument("--docs", help="an existing document table (documents.jsonl.gz)")
-    src.add_argument("--mirror", default="/work/shared/data", help="folder with aclImdb_v1.reviews.tar.xz")
+    src.add_argument("--mirror", default="../shared/data", help="folder with aclImdb_v1.reviews.tar.xz")
     ap.add_argument("--limit", type=int, default=None, help="only the first N documents")
     ap.add_argument("--variants", default=",".join(DEFAULT_VARIANTS), help="comma-separated variant names")
     ap.add_argument("--min-count", type=int, default=5, help="min_count for the encoding step")

@@ -19,7 +19,7 @@ import pytest
 from w2v.config import load_config, model_points
 
 REPO = Path(__file__).resolve().parents[1]
-MIRROR = REPO.parent / "shared" / "data"     # /work/shared/data next to the repository
+MIRROR = REPO.parent / "shared" / "data"     # ../shared/data, beside the repository
 COPIED = ["Snakefile", "config.yaml", "workflow", "data/sample", "data/benchmarks"]
 
 

@@ -1,6 +1,6 @@
 """Build the committed demo sample (``data/sample``) from the real archives.
 
-    python workflow/scripts/make_sample.py [--src /work/shared/data] [--out data/sample]
+    python workflow/scripts/make_sample.py [--src ../shared/data] [--out data/sample]
 
 Writes, in the internal layout of the real archives:
 
@@ -76,8 +76,8 @@ def write_tar(path: Path, files: dict[str, bytes], mtime: int) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--src", type=Path, default=Path("/work/shared/data"),
-                        help="folder with the real archives (default /work/shared/data)")
+    parser.add_argument("--src", type=Path, default=Path("../shared/data"),
+                        help="folder with the real archives (default ../shared/data, relative to the working directory)")
     parser.add_argument("--out", type=Path, default=Path("data/sample"), help="output folder")
     args = parser.parse_args(argv)
 
