@@ -175,3 +175,49 @@ def test_report_figures_without_any_metric(tmp_path):
     paths = plots.report_figures(df, tmp_path / "figs")
     assert [p.name for p in paths] == ["speed_vs_quality.png", "loss_curves.png"]
     assert png_size(paths[0]) == (1050, 675) and png_size(paths[1]) == (1125, 750)
+
+
+@pytest.fixture()
+def drawn(monkeypatch):
+    """The matplotlib figures the plotting functions save, to check what they show (not just their size)."""
+    figures = []
+    save = plots._save
+
+    def keep(fig, out):
+        figures.append(fig)
+        return save(fig, out)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return figures
+
+
+def test_factor_effects_draw_the_means_over_seeds(summary, tmp_path, drawn):
+    plots.factor_effects(summary, "analogy_add_total", tmp_path / "fx.png")
+    model_ax, window_ax = drawn[-1].axes[:2]
+    assert model_ax.get_title() == "model: model"
+    assert [t.get_text() for t in model_ax.get_xticklabels()] == ["CBOW", "Skip-gram"]
+    (line,) = model_ax.get_lines()[:1]
+    # cbow seeds 0.31 / 0.32, sg 0.41 / 0.42: means in %
+    assert np.allclose(line.get_ydata(), [31.5, 41.5])
+    assert [t.get_text() for t in model_ax.get_legend().get_texts()] == ["imdb"]
+    assert np.allclose(window_ax.get_lines()[0].get_ydata(), [30.0, 30.0, 30.0])
+
+
+def test_speed_vs_quality_places_every_model_and_gensim(summary, tmp_path, drawn):
+    plots.speed_vs_quality(summary, tmp_path / "s.png")
+    ax = drawn[-1].axes[0]
+    labels = sorted(t.get_text() for t in ax.texts)
+    assert labels == ["gensim [imdb]", "model: CBOW [imdb]", "model: Skip-gram [imdb]",
+                      "window: window=10 [20newsgroups]", "window: window=2 [20newsgroups]",
+                      "window: window=5 [20newsgroups]"]
+    points = {t.get_text(): t.xy for t in ax.texts}
+    assert points["gensim [imdb]"] == pytest.approx((5000.0, 42.0))
+    assert points["model: CBOW [imdb]"] == pytest.approx((3000.0, 31.5))
+
+
+def test_loss_curves_draw_one_line_per_run(summary, tmp_path, drawn):
+    plots.loss_curves(summary, tmp_path / "l.png")
+    ax = drawn[-1].axes[0]
+    curves = sorted(tuple(line.get_ydata()) for line in ax.get_lines() if len(line.get_ydata()))
+    # 4 model-study runs and 3 window levels; gensim recorded no loss
+    assert curves == [(3.0, 2.0)] * 4 + [(4.0, 3.0, 2.5)] * 3

@@ -23,6 +23,7 @@ import pandas as pd
 
 from w2v.errors import W2VError
 from w2v.io import atomic_open
+from w2v.report import METRICS, aggregate, level_label, study_rows, unique_models
 
 __all__ = [
     "DPI",
@@ -292,8 +293,6 @@ def _empty(ax, text: str) -> None:
 
 
 def _metric_label(metric: str) -> str:
-    from w2v.report import METRICS
-
     for m in METRICS:
         if m.column == metric:
             return m.label + (" (%)" if m.kind == "accuracy" else "")
@@ -302,8 +301,6 @@ def _metric_label(metric: str) -> str:
 
 
 def _scale(metric: str) -> float:
-    from w2v.report import METRICS
-
     kinds = {m.column: m.kind for m in METRICS}
     return 100.0 if kinds.get(metric) == "accuracy" or metric.startswith("cls") else 1.0
 
@@ -313,8 +310,6 @@ def factor_effects(df: pd.DataFrame, metric: str, out: str | os.PathLike) -> Pat
     """Per study, ``metric`` against the factor's levels: mean over seeds with sd
     error bars, one line per dataset, one panel per (study, factor); the shared
     baseline model appears in every study it belongs to (see ``w2v.report.study_rows``)."""
-    from w2v.report import aggregate, level_label, study_rows
-
     mine = study_rows(df)
     studies = []
     if len(mine) and metric in mine:
@@ -352,8 +347,6 @@ def factor_effects(df: pd.DataFrame, metric: str, out: str | os.PathLike) -> Pat
 def speed_vs_quality(df: pd.DataFrame, out: str | os.PathLike) -> Path:
     """Training speed (words/s, log scale) against analogy accuracy and, when
     present, best classification accuracy; gensim runs drawn as red squares."""
-    from w2v.report import aggregate, level_label, unique_models
-
     df = unique_models(df)
     quality = ["analogy_add_total"]
     if "cls_best_accuracy" in df and pd.to_numeric(df["cls_best_accuracy"], errors="coerce").notna().any():
@@ -398,8 +391,6 @@ def speed_vs_quality(df: pd.DataFrame, out: str | os.PathLike) -> Path:
 
 def _loss_series(source) -> list[tuple[str, list[float]]]:
     if isinstance(source, pd.DataFrame):
-        from w2v.report import level_label, unique_models
-
         source = unique_models(source)
         out = []
         if "loss_per_epoch" not in source:
