@@ -385,3 +385,24 @@ def test_gensim_comparison_ignores_other_optimizers_and_corpus_slices(study, tmp
     gensim = [s for s in text if s.startswith("w2v vs gensim")]
     assert len(gensim) == 1
     assert "analogies 42.0 % vs 43.0 % (-1.0 points), speed 0.50× gensim's (1,000 vs 2,000 words/s)" in gensim[0]
+
+
+def test_package_versions_reach_the_summary(tmp_path):
+    for seed, numpy_version in ((1, "2.4.6"), (2, "2.4.6"), (3, "2.3.0")):
+        run = _w2v_run(tmp_path, "imdb", "sg", seed, {"study": "model", "factor": "model", "level": "sg"},
+                       {}, 1e6, add=0.3)
+        info = json.loads((run / "train.json").read_text())
+        info["versions"] = {"python": "3.11.7", "numpy": numpy_version, "numba": "0.68.1"}
+        _dump(run / "train.json", info)
+    df = report.collect(sorted((tmp_path / "imdb" / "models").glob("*/*/seed*")), progress=False)
+    assert set(df["version.numba"]) == {"0.68.1"}
+    out = tmp_path / "summary.md"
+    report.write_summary_md(df, out)
+    text = out.read_text()
+    assert "python 3.11.7, numpy 2.3.0 / 2.4.6, numba 0.68.1" in text
+
+
+def test_summary_says_when_no_versions_were_recorded(study, tmp_path):
+    out = tmp_path / "summary.md"
+    report.write_summary_md(report.collect(study, progress=False), out)
+    assert "recorded no package versions" in out.read_text()

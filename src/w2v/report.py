@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from w2v.errors import W2VError
 from w2v.io import atomic_open
+from w2v.provenance import PACKAGES
 
 __all__ = [
     "CLASSIFY_TARGETS",
@@ -239,6 +240,8 @@ def _row(run: Path, extra: Sequence[Path]) -> dict:
     for key, value in tags.items():
         if key not in TAG_COLUMNS:
             row[f"tag.{key}"] = None if value is None else str(value)
+    for key, value in (train.get("versions") or {}).items():
+        row[f"version.{key}"] = str(value)
     losses = train.get("loss_per_epoch")
     row["loss_per_epoch"] = json.dumps([_number(x) for x in losses]) if isinstance(losses, list) else None
     if str(train.get("status", "")).lower() == "absent":
@@ -805,7 +808,23 @@ def _settings_lines(df: pd.DataFrame) -> list[str]:
     absent = df["cls_absent"].dropna().unique() if "cls_absent" in df else []
     for reason in absent:
         lines.append(f"- Classifier absent: {reason}")
+    lines.append(_versions_line(df))
     return lines
+
+
+def _versions_line(df: pd.DataFrame) -> str:
+    """The package versions the runs recorded (train.json ``versions``); several where runs differ."""
+    order = ("python",) + PACKAGES
+    cols = sorted((c for c in df.columns if c.startswith("version.")),
+                  key=lambda c: (order.index(c[8:]) if c[8:] in order else len(order), c))
+    parts = []
+    for col in cols:
+        seen = sorted(str(v) for v in df[col].dropna().unique())
+        if seen:
+            parts.append(f"{col.removeprefix('version.')} {' / '.join(seen)}")
+    if not parts:
+        return "- The runs recorded no package versions (train.json `versions`)."
+    return "- Trained and evaluated with " + ", ".join(parts) + " (train.json `versions` of every run)."
 
 
 def _figure_lines(md_path: Path, figures) -> list[str]:

@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from w2v.provenance import versions
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     """Parse the command line."""
@@ -114,6 +116,7 @@ def train(args: argparse.Namespace) -> dict:
             "seconds": seconds,
             "words_per_second": corpus_words * args.epochs / seconds if seconds > 0 else None,
             "python": platform.python_version(),
+            "versions": versions(),
         }
         with open(tmp / "train.json", "w", encoding="utf-8") as fh:
             json.dump(info, fh, indent=2)
