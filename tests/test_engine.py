@@ -45,7 +45,7 @@ def test_ahead_of_time_kernels_train_bit_for_bit_as_the_jit(monkeypatch, model, 
     lr = 0.005 if optimizer != "sgd" else None
     jit = _train(monkeypatch, "jit", model=model, loss=loss, optimizer=optimizer, workers=workers, lr=lr)
     aot = _train(monkeypatch, "aot", model=model, loss=loss, optimizer=optimizer, workers=workers, lr=lr)
-    assert jit.info["kernels"] == "jit" and aot.info["kernels"] == "aot"
+    assert jit.info["kernels"]["kind"] == "jit" and aot.info["kernels"]["kind"] == "aot"
     assert np.array_equal(jit.wi, aot.wi) and np.array_equal(jit.wo, aot.wo)
     assert jit.info["final_loss"] == aot.info["final_loss"]
     assert np.isfinite(aot.info["final_loss"]) and aot.info["epochs_log"][0]["examples"] > 0

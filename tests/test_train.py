@@ -452,3 +452,18 @@ def test_default_learning_rates():
     assert TrainConfig(model="cbow", loss="hs").learning_rate == 0.025
     assert TrainConfig(model="cbow", loss="hs", lr=0.07).learning_rate == 0.07
     assert TrainConfig(model="cbow", loss="hs", optimizer="adam").learning_rate == 0.002
+
+
+def test_model_npz_bytes_do_not_depend_on_the_time_of_the_save(tmp_path, monkeypatch):
+    import time as time_mod
+
+    from w2v.train import _save_npz
+
+    arr = np.arange(12, dtype=np.float32).reshape(3, 4)
+    _save_npz(tmp_path / "a.npz", wi=arr, wo=arr)
+    real = time_mod.time
+    monkeypatch.setattr(time_mod, "time", lambda: real() + 86_400 * 400)  # a save a year later
+    _save_npz(tmp_path / "b.npz", wi=arr, wo=arr)
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    with np.load(tmp_path / "a.npz") as z:
+        assert np.array_equal(z["wi"], arr)

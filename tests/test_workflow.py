@@ -97,7 +97,7 @@ def test_a_wrong_setting_stops_the_run_with_one_clear_line(tmp_path):
     work = copy_workflow(tmp_path)
     proc = snakemake(work, "--dry-run", "--config", "training={loss: foo}")
     assert proc.returncode != 0
-    assert ("config.yaml: training.loss = 'foo' is not one of ['softmax', 'hs', 'ns', 'nce', 'sampled']"
+    assert ("--config: training.loss = 'foo' is not one of ['softmax', 'hs', 'ns', 'nce', 'sampled']"
             in proc.stdout)
     assert "Job stats" not in proc.stdout
 

@@ -17,9 +17,10 @@ stable, readable directory name (:func:`run_name`).
 from __future__ import annotations
 
 import copy
+import math
 import os
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from w2v.errors import W2VError
 
@@ -28,6 +29,8 @@ __all__ = [
     "default_schema_path",
     "merge",
     "load_config",
+    "read_config_file",
+    "check_size",
     "resolve_config",
     "validate_config",
     "model_points",
@@ -67,23 +70,134 @@ def merge(base: Mapping, override: Mapping | None) -> dict:
     return out
 
 
+#: At most this many values in a YAML document once its aliases are expanded (config.yaml holds
+#: about 400): nested aliases ("billion laughs") expand exponentially, and validating
+#: or merging the expanded values took minutes and gigabytes.
+MAX_VALUES = 100_000
+
+#: At most this many bytes in a YAML file read here (config.yaml is about 10 kB).
+MAX_YAML_BYTES = 4 << 20
+
+
+def _expanded_size(root, children, limit: int) -> int | None:
+    """Values under ``root`` with every shared child counted each time it is referenced.
+
+    ``children(node)`` lists a node's children. Each distinct node is visited once
+    (its expanded size is memoised), so the cost is linear in the distinct nodes
+    however often they are referenced. Returns None past ``limit``; raises
+    ValueError on a node that contains itself.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise ValueError("a value contains itself, a recursive alias")
+        active.add(key)
+        total = 1
+        for child in children(node):
+            total += size(child)
+            if total > limit:
+                raise OverflowError
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        return size(root)
+    except OverflowError:
+        return None
+
+
+def _yaml_children(node):
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        return node.value
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return ()
+
+
+def _value_children(value):
+    if isinstance(value, Mapping):
+        return [*value.keys(), *value.values()]
+    if isinstance(value, (list, tuple)):
+        return value
+    return ()
+
+
+def _safe_loader():
+    """A ``yaml.SafeLoader`` that refuses a document expanding to more than :data:`MAX_VALUES` values."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def compose_document(self):
+            node = super().compose_document()
+            try:
+                size = _expanded_size(node, _yaml_children, MAX_VALUES)
+            except ValueError as exc:
+                raise yaml.YAMLError(str(exc)) from None
+            if size is None:
+                raise yaml.YAMLError(f"its aliases expand to more than {MAX_VALUES:,} values, "
+                                     f"nested aliases?")
+            return node
+
+    return Loader
+
+
+def check_size(config: Mapping, source: str = "config.yaml") -> None:
+    """Refuse a configuration whose shared values expand past :data:`MAX_VALUES` (or contain themselves).
+
+    A file loaded by another YAML reader (Snakemake's ``configfile:``) keeps its
+    aliases as shared objects; this walk counts them as they would be expanded,
+    before validation or merging iterates over them.
+    """
+    try:
+        size = _expanded_size(config, _value_children, MAX_VALUES)
+    except (ValueError, RecursionError) as exc:
+        raise W2VError(f"{source}: {exc if isinstance(exc, ValueError) else 'values nested too deeply'}; "
+                       f"write the values out") from None
+    if size is None:
+        raise W2VError(f"{source}: the configuration expands to more than {MAX_VALUES:,} values "
+                       f"(nested YAML aliases?); write the values out")
+
+
 def _read_yaml(path: Path, what: str) -> dict:
     import yaml
 
     try:
         with open(path, encoding="utf-8") as fh:
-            data = yaml.safe_load(fh)
+            text = fh.read(MAX_YAML_BYTES + 1)
     except FileNotFoundError:
         raise W2VError(f"{path}: {what} not found; check the path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise W2VError(f"{path}: cannot read the {what} ({exc}); check the path") from None
+    if len(text) > MAX_YAML_BYTES:
+        raise W2VError(f"{path}: {what} is larger than {MAX_YAML_BYTES >> 20} MiB; "
+                       f"is it the right file?")
+    try:
+        data = yaml.load(text, Loader=_safe_loader())
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise W2VError(f"{path}: not valid YAML{where} ({getattr(exc, 'problem', exc)}); fix the file") from None
+        raise W2VError(f"{path}: not valid YAML{where} ({getattr(exc, 'problem', None) or exc}); "
+                       f"fix the file") from None
+    except RecursionError:
+        raise W2VError(f"{path}: not valid YAML (values nested too deeply); fix the file") from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise W2VError(f"{path}: {what} must be a mapping of keys to values, found {type(data).__name__}")
     return data
+
+
+def read_config_file(path: str | os.PathLike) -> dict:
+    """The mapping in a configuration file, read as YAML without presets, merging or validation."""
+    return _read_yaml(Path(path), "configuration file")
 
 
 def load_config(path: str | os.PathLike, overrides: Mapping | None = None,
@@ -100,21 +214,30 @@ def load_config(path: str | os.PathLike, overrides: Mapping | None = None,
 
 
 def resolve_config(config: Mapping, overrides: Mapping | None = None, source: str = "config.yaml",
-                   schema: str | os.PathLike | None = None) -> dict:
+                   schema: str | os.PathLike | None = None,
+                   origins: Sequence[tuple[str, Mapping]] | None = None) -> dict:
     """Apply the preset named by ``config['preset']`` and then ``overrides``; validate; return a new dict.
 
     ``config`` is the configuration as read (``overrides`` may already be merged
-    into it, as Snakemake does). ``source`` names the file in error messages.
+    into it, as Snakemake does). ``source`` names the file in error messages;
+    ``origins``, when given, are the layers the configuration was merged from,
+    ``(name, mapping)`` lowest precedence first: the base file, then the ones
+    merged over the preset (further files, ``--config``). An error then names
+    the layer that set the wrong value (see :func:`validate_config`).
     """
+    check_size(config, source)
+    if overrides:
+        check_size(overrides, "--config")
     config = dict(config)
     presets = config.get("presets") or {}
     preset = config.get("preset", "full")
-    if not isinstance(presets, Mapping) or preset not in presets:
+    if not isinstance(presets, Mapping) or not isinstance(preset, str) or preset not in presets:
         known = sorted(presets) if isinstance(presets, Mapping) else []
-        raise W2VError(f"{source}: preset = {preset!r} is not one of {known}; "
+        where, _ = _where(("preset",), source, origins, None)
+        raise W2VError(f"{where}: preset = {preset!r} is not one of {known}; "
                        f"choose one of the presets defined under 'presets:'")
     resolved = merge(merge(config, presets[preset]), overrides)
-    validate_config(resolved, source=source, schema=schema)
+    validate_config(resolved, source=source, schema=schema, origins=origins)
     return resolved
 
 
@@ -128,6 +251,56 @@ def _key_path(parts) -> str:
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top level)"
+
+
+def _sets(layer, path) -> bool:
+    """Whether a configuration layer sets the value at ``path`` (or a list or value above it)."""
+    node = layer
+    for part in path:
+        if not isinstance(node, Mapping):
+            return True  # a list or value set here replaces everything below it
+        if part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _where(path, source: str, origins, preset) -> tuple[str, str | None]:
+    """``(name, fix)`` for a wrong value at key ``path``: the layer of ``origins`` it came from.
+
+    The layers above the base win over the preset, which wins over the base file
+    (see :func:`resolve_config`). Without ``origins`` everything is ``source``
+    and ``fix`` is None (the caller's own advice).
+    """
+    if not origins:
+        return source, None
+    (base, _), *above = origins
+    found = None
+    for name, layer in reversed(above):
+        if _sets(layer, path):
+            found = name
+            break
+    if found is None and isinstance(preset, str):
+        for name, layer in reversed(origins):
+            if _sets(layer, ("presets", preset, *path)):
+                return f"{name} (preset {preset!r})", f"fix {name}"
+    found = found or base
+    return found, ("fix the --config value" if found == "--config" else f"fix {found}")
+
+
+def _culprit(error) -> tuple:
+    """The key path of a jsonschema error, down to the unexpected, missing or misnamed key."""
+    path = tuple(error.absolute_path)
+    instance = error.instance
+    if error.validator == "additionalProperties" and isinstance(instance, Mapping):
+        extra = [k for k in instance if k not in error.schema.get("properties", {})]
+        return path + tuple(extra[:1])
+    if error.validator == "required" and isinstance(instance, Mapping):
+        missing = [k for k in error.validator_value if k not in instance]
+        return path + tuple(missing[:1])
+    if error.validator == "enum" and "propertyNames" in error.absolute_schema_path:
+        return path + (instance,)
+    return path
 
 
 def _message(error, prefix=()) -> str:
@@ -152,20 +325,57 @@ def _best_error(validator, instance):
     return jsonschema.exceptions.best_match(errors)
 
 
+def _non_finite(value, path=()):
+    """The key path of the first NaN or infinite number in ``value``, or None.
+
+    (JSON schema's ``type: number`` accepts YAML's ``.nan`` and ``.inf``, and NaN
+    passes every ``minimum``/``maximum``, as its comparisons are all false.)
+    """
+    if isinstance(value, float):
+        return None if math.isfinite(value) else path
+    if isinstance(value, Mapping):
+        items = value.items()
+    elif isinstance(value, (list, tuple)):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _non_finite(item, path + (key,))
+        if found is not None:
+            return found
+    return None
+
+
 def validate_config(config: Mapping, source: str = "config.yaml",
-                    schema: str | os.PathLike | None = None) -> None:
+                    schema: str | os.PathLike | None = None,
+                    origins: Sequence[tuple[str, Mapping]] | None = None) -> None:
     """Check a resolved config against the schema and the cross-references between keys.
 
-    Raises :class:`W2VError` with one line naming the key, the wrong value and the
-    allowed values.
+    Raises :class:`W2VError` with one line naming the file (``source``, or the
+    layer of ``origins`` that set the value, ``--config`` for a command-line
+    override), the key, the wrong value and the allowed values.
     """
     import jsonschema
 
+    preset = config.get("preset") if isinstance(config, Mapping) else None
+
+    def fail(path, text, fix):
+        where, layer_fix = _where(tuple(path), source, origins, preset)
+        raise W2VError(f"{where}: {text}; {layer_fix or fix}")
+
+    check_size(config, source)
+    bad = _non_finite(config)
+    if bad is not None:
+        value = config
+        for part in bad:
+            value = value[part]
+        fail(bad, f"{_key_path(bad)} = {value!r}: not a finite number",
+             f"fix {source} or the --config override")
     schema_doc = _load_schema(schema)
     validator = jsonschema.Draft202012Validator(schema_doc)
     error = _best_error(validator, config)
     if error is not None:
-        raise W2VError(f"{source}: {_message(error)}; fix {source} or the --config override")
+        fail(_culprit(error), _message(error), f"fix {source} or the --config override")
 
     datasets = list(config["data"]["datasets"])
     settings_schema = dict(schema_doc["$defs"]["settings"])
@@ -174,8 +384,8 @@ def validate_config(config: Mapping, source: str = "config.yaml",
     for name, study in config["studies"].items():
         for ds in study.get("datasets", []):
             if ds not in datasets:
-                raise W2VError(f"{source}: studies.{name}.datasets: {ds!r} is not one of "
-                               f"{datasets} (data.datasets); fix {source}")
+                fail(("studies", name, "datasets"), f"studies.{name}.datasets: {ds!r} is not one of "
+                     f"{datasets} (data.datasets)", f"fix {source}")
         factor = study["factor"]
         for i, level in enumerate(study["levels"]):
             prefix = ("studies", name, "levels", i)
@@ -190,12 +400,13 @@ def validate_config(config: Mapping, source: str = "config.yaml",
                 error = _best_error(settings_validator, probe)
             if error is not None:
                 error.path.clear()
-                raise W2VError(f"{source}: {_message(error, prefix)}; fix {source} or the --config override")
+                fail(prefix, _message(error, prefix), f"fix {source} or the --config override")
     for key in ("gensim",):
         ref = config["reference"][key]
         for ds in ref.get("datasets", []):
             if ds not in datasets:
-                raise W2VError(f"{source}: reference.{key}.datasets: {ds!r} is not one of {datasets}; fix {source}")
+                fail(("reference", key, "datasets"),
+                     f"reference.{key}.datasets: {ds!r} is not one of {datasets}", f"fix {source}")
 
 
 def _baseline(config: Mapping) -> dict:

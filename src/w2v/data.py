@@ -7,7 +7,9 @@ returns a file only after its sha256 matched one of those.
 
 The readers turn an archive into documents of the document table
 (:mod:`w2v.documents`), in a deterministic order: by split (``train``,
-``test``, ``unsup``), then label, then numeric file id.
+``test``, ``unsup``), then label, then numeric file id. They read members in
+bounded pieces and refuse oversized or repeated documents; :func:`extract` also
+checks the documents per split against the registry.
 """
 
 from __future__ import annotations
@@ -57,6 +59,11 @@ MIRROR_ENV = "W2V_DATA_MIRROR"
 _CHUNK = 1 << 20
 # Seconds before the first retry of a failed download; doubled on every further retry.
 RETRY_BACKOFF_S = 2.0
+# The readers refuse a document member larger than this (real messages and reviews are
+# under 1 MiB) and documents over MAX_DOCUMENTS_BYTES in all (IMDb holds ~130 MB), so
+# that a crafted archive cannot make them hold gigabytes.
+MAX_MEMBER_BYTES = 16 << 20
+MAX_DOCUMENTS_BYTES = 1 << 30
 
 
 @dataclass(frozen=True)
@@ -82,6 +89,8 @@ class Source:
     homepage: str = ""
     # Which extract reader applies (``"20newsgroups"``, ``"imdb"`` or ``None``).
     reader: str | None = None
+    # Documents per split that every accepted archive holds (checked by :func:`extract`).
+    split_sizes: tuple[tuple[str, int], ...] = ()
 
     @property
     def file(self) -> str:
@@ -123,6 +132,7 @@ SOURCES: dict[str, Source] = {
             citation=_NG_CITATION,
             homepage="http://qwone.com/~jason/20Newsgroups/",
             reader="20newsgroups",
+            split_sizes=(("train", 11_314), ("test", 7_532)),
         ),
         Source(
             name="imdb",
@@ -141,6 +151,7 @@ SOURCES: dict[str, Source] = {
             citation=_IMDB_CITATION,
             homepage="https://ai.stanford.edu/~amaas/data/sentiment/",
             reader="imdb",
+            split_sizes=(("train", 25_000), ("test", 25_000), ("unsup", 50_000)),
         ),
         Source(
             name="questions-words",
@@ -183,6 +194,7 @@ SOURCES: dict[str, Source] = {
             ),
             citation=_NG_CITATION,
             reader="20newsgroups",
+            split_sizes=(("train", 240), ("test", 120)),
         ),
         Source(
             name="imdb-sample",
@@ -196,6 +208,7 @@ SOURCES: dict[str, Source] = {
             ),
             citation=_IMDB_CITATION,
             reader="imdb",
+            split_sizes=(("train", 200), ("test", 100), ("unsup", 200)),
         ),
     ]
 }
@@ -227,14 +240,17 @@ def content_digest(path: str | os.PathLike) -> str:
     """Return the content digest of a tar archive (independent of tar metadata and compression).
 
     It is the sha256 of the sorted lines ``"<member name>\\t<sha256 of member bytes>\\n"``,
-    one per regular file (the definition in ``/work/shared/data/MANIFEST.md``).
+    one per regular file (the definition in ``../shared/data/MANIFEST.md``, relative to the repository).
     """
     lines = []
     with _open_tar(path) as tf:
         for member in _iter_tar(tf, path):
             if member.isfile():
-                data = _read_member(tf, member, path)
-                lines.append(f"{member.name}\t{hashlib.sha256(data).hexdigest()}\n")
+                lines.append(f"{member.name}\t{_hash_member(tf, member, path)}\n")
+    return _digest_of(lines)
+
+
+def _digest_of(lines: list[str]) -> str:
     return hashlib.sha256("".join(sorted(lines)).encode()).hexdigest()
 
 
@@ -427,13 +443,74 @@ def _iter_tar(tf: tarfile.TarFile, path) -> Iterator[tarfile.TarInfo]:
         yield member
 
 
-def _read_member(tf: tarfile.TarFile, member: tarfile.TarInfo, path) -> bytes:
+def _member_chunks(tf: tarfile.TarFile, member: tarfile.TarInfo, path) -> Iterator[bytes]:
+    """The bytes of a member in pieces of at most ``_CHUNK`` (never one read of its declared size)."""
     try:
         fh = tf.extractfile(member)
-        return fh.read() if fh is not None else b""
+        if fh is None:
+            return
+        while chunk := fh.read(_CHUNK):
+            yield chunk
     except (tarfile.TarError, EOFError, OSError, zlib.error, lzma.LZMAError) as exc:
         raise W2VError(f"{path}: corrupt or truncated archive at {member.name} ({exc}); "
                        f"download it again") from None
+
+
+def _hash_member(tf: tarfile.TarFile, member: tarfile.TarInfo, path) -> str:
+    h = hashlib.sha256()
+    for chunk in _member_chunks(tf, member, path):
+        h.update(chunk)
+    return h.hexdigest()
+
+
+def _read_member(tf: tarfile.TarFile, member: tarfile.TarInfo, path) -> bytes:
+    """The bytes of a document member; a W2VError when it is larger than :data:`MAX_MEMBER_BYTES`."""
+    if member.size > MAX_MEMBER_BYTES:
+        raise W2VError(f"{path}: member {member.name} is {member.size} bytes, more than the {MAX_MEMBER_BYTES} "
+                       f"a document may have; this is not a genuine data set archive: download it again")
+    return b"".join(_member_chunks(tf, member, path))
+
+
+def _documents(archive, match, digest: dict | None = None) -> list[tuple]:
+    """The document members of a tar archive, read in bounded pieces and sorted.
+
+    ``match(name)`` gives ``(sort key, document id, extra)`` for a document member,
+    else None; the result holds ``(sort key, document id, extra, bytes)``. A member
+    over :data:`MAX_MEMBER_BYTES`, documents over :data:`MAX_DOCUMENTS_BYTES` in all
+    and two members with the same document id are refused (W2VError). When
+    ``digest`` is a dict, ``digest["content_digest"]`` receives the archive's
+    :func:`content_digest`, computed on the way.
+    """
+    found: list[tuple] = []
+    seen: dict[str, str] = {}
+    lines: list[str] = []
+    total = 0
+    with _open_tar(archive) as tf:
+        for member in _iter_tar(tf, archive):
+            if not member.isfile():
+                continue
+            m = match(member.name)
+            if m is None:
+                if digest is not None:
+                    lines.append(f"{member.name}\t{_hash_member(tf, member, archive)}\n")
+                continue
+            key, doc_id, extra = m
+            if doc_id in seen:
+                raise W2VError(f"{archive}: document {doc_id} appears twice (members {seen[doc_id]} and "
+                               f"{member.name}); this is not a genuine data set archive: download it again")
+            seen[doc_id] = member.name
+            data = _read_member(tf, member, archive)
+            total += len(data)
+            if total > MAX_DOCUMENTS_BYTES:
+                raise W2VError(f"{archive}: its documents exceed {MAX_DOCUMENTS_BYTES} bytes in all (at member "
+                               f"{member.name}); this is not a genuine data set archive: download it again")
+            if digest is not None:
+                lines.append(f"{member.name}\t{hashlib.sha256(data).hexdigest()}\n")
+            found.append((key, doc_id, extra, data))
+    if digest is not None:
+        digest["content_digest"] = _digest_of(lines)
+    found.sort(key=lambda t: t[0])
+    return found
 
 
 _SPLIT_ORDER = {"train": 0, "test": 1, "unsup": 2}
@@ -489,23 +566,25 @@ def read_20newsgroups(archive: str | os.PathLike, remove: Iterable[str] = ()) ->
     text decoded as latin-1 (no byte is ever rejected). ``remove`` is a subset
     of ``("headers", "footers", "quotes")``, stripped in that order with the rules
     of scikit-learn's ``fetch_20newsgroups``. Order: train before test, then group,
-    then numeric file name.
+    then numeric file name. Members are read in bounded pieces (see :func:`_documents`).
     """
-    remove = _check_remove(remove)
-    found = []
-    with _open_tar(archive) as tf:
-        for member in _iter_tar(tf, archive):
-            m = _NG_RE.search(member.name)
-            if not member.isfile() or not m or m.group(3).startswith("."):
-                continue
-            split, group, fname = m.groups()
-            found.append(((_SPLIT_ORDER[split], group, _num_key(fname)), split, group, fname,
-                          _read_member(tf, member, archive)))
+    return _read_20newsgroups(archive, _check_remove(remove))
+
+
+def _ng_member(name: str):
+    m = _NG_RE.search(name)
+    if not m or m.group(3).startswith("."):
+        return None
+    split, group, fname = m.groups()
+    return (_SPLIT_ORDER[split], group, _num_key(fname)), f"{split}/{group}/{fname}", (split, group)
+
+
+def _read_20newsgroups(archive, remove: tuple[str, ...], digest: dict | None = None) -> Iterator[dict]:
+    found = _documents(archive, _ng_member, digest)
     if not found:
         raise W2VError(f"{archive}: no 20news-bydate-train/ or -test/ messages in this archive; "
                        f"is it the 20 Newsgroups 'bydate' archive?")
-    found.sort(key=lambda t: t[0])
-    for _, split, group, fname, data in found:
+    for _, doc_id, (split, group), data in found:
         text = data.decode("latin-1")
         if "headers" in remove:
             text = strip_newsgroup_header(text)
@@ -513,7 +592,7 @@ def read_20newsgroups(archive: str | os.PathLike, remove: Iterable[str] = ()) ->
             text = strip_newsgroup_footer(text)
         if "quotes" in remove:
             text = strip_newsgroup_quoting(text)
-        yield {"id": f"{split}/{group}/{fname}", "split": split, "label": group, "text": text}
+        yield {"id": doc_id, "split": split, "label": group, "text": text}
 
 
 # --------------------------------------------------------------------------- IMDb
@@ -550,25 +629,28 @@ def read_imdb(archive: str | os.PathLike, stats: dict | None = None) -> Iterator
     Text is UTF-8 decoded with replacement characters for bad bytes; when
     ``stats`` is a dict, ``stats["replaced_chars"]`` and ``stats["replaced_docs"]``
     count them. ``<br />`` tags are kept. Order: train, test, unsup, then label,
-    then numeric id.
+    then numeric id. Members are read in bounded pieces (see :func:`_documents`).
     """
-    found = []
-    with _open_tar(archive) as tf:
-        for member in _iter_tar(tf, archive):
-            m = _IMDB_RE.search(member.name)
-            if not member.isfile() or not m:
-                continue
-            folder_split, folder, num, rating = m.groups()
-            split, label = ("unsup", "") if folder == "unsup" else (folder_split, folder)
-            found.append(((_SPLIT_ORDER[split], label, int(num), int(rating)),
-                          f"{folder_split}/{folder}/{num}_{rating}", split, label, int(rating),
-                          _read_member(tf, member, archive)))
+    return _read_imdb(archive, stats)
+
+
+def _imdb_member(name: str):
+    m = _IMDB_RE.search(name)
+    if not m:
+        return None
+    folder_split, folder, num, rating = m.groups()
+    split, label = ("unsup", "") if folder == "unsup" else (folder_split, folder)
+    return ((_SPLIT_ORDER[split], label, int(num), int(rating)), f"{folder_split}/{folder}/{num}_{rating}",
+            (split, label, int(rating)))
+
+
+def _read_imdb(archive, stats: dict | None, digest: dict | None = None) -> Iterator[dict]:
+    found = _documents(archive, _imdb_member, digest)
     if not found:
         raise W2VError(f"{archive}: no aclImdb/<split>/<label>/<id>_<rating>.txt reviews in this archive; "
                        f"is it the IMDb archive?")
-    found.sort(key=lambda t: t[0])
     replaced_chars = replaced_docs = 0
-    for _, doc_id, split, label, rating, data in found:
+    for _, doc_id, (split, label, rating), data in found:
         text, n = _decode_utf8(data)
         replaced_chars += n
         replaced_docs += n > 0
@@ -580,6 +662,53 @@ def read_imdb(archive: str | os.PathLike, stats: dict | None = None) -> Iterator
 
 # --------------------------------------------------------------------------- extract
 
+def _registered(archive: Path, reader: str) -> tuple[Source, FileSpec] | None:
+    """The registered source and file an archive is (by sha256), or None.
+
+    An archive bearing the name of a registered file but another sha256 is a
+    damaged or different copy: W2VError.
+    """
+    sources = [s for s in SOURCES.values() if s.reader == reader]
+    found = sha256_file(archive)
+    for source in sources:
+        for spec in source.files:
+            if spec.sha256 == found:
+                return source, spec
+    for source in sources:
+        for spec in source.files:
+            if spec.name == archive.name:
+                raise W2VError(f"{archive}: sha256 mismatch (expected {spec.sha256}, found {found}): "
+                               f"a truncated or altered copy of {spec.name}; fetch it again with "
+                               f"`w2v download {source.name}`")
+    return None
+
+
+def _describe(totals: dict[str, int]) -> str:
+    return ", ".join(f"{split} {n}" for split, n in sorted(totals.items(), key=lambda kv: _SPLIT_ORDER[kv[0]])) \
+        or "none"
+
+
+def _check_splits(archive, reader: str, totals: dict[str, int], known, digest: dict | None) -> None:
+    """Documents per split: the registered numbers for a known archive, else a train and a test split."""
+    if known is None and digest is not None:
+        known = next(((source, spec) for source in SOURCES.values() if source.reader == reader
+                      for spec in source.files if spec.content_digest == digest["content_digest"]), None)
+    if known is not None:
+        source, spec = known
+        expected = dict(source.split_sizes)
+        if expected and totals != expected:
+            raise W2VError(f"{archive}: documents per split {_describe(totals)}, but {spec.name} holds "
+                           f"{_describe(expected)}; the archive is incomplete or altered: fetch it again "
+                           f"with `w2v download {source.name}`")
+        return
+    missing = [split for split in ("train", "test") if not totals.get(split)]
+    if missing:
+        raise W2VError(f"{archive}: no {' and no '.join(missing)} documents (found: {_describe(totals)}); "
+                       f"the archive is incomplete: fetch it again with `w2v download`")
+    print(f"w2v: warning: {archive}: not a registered {reader} archive (neither its sha256 nor its content "
+          f"digest is known); the documents per split ({_describe(totals)}) were not checked", file=sys.stderr)
+
+
 def extract(dataset: str, archive: str | os.PathLike, out: str | os.PathLike,
             remove: Sequence[str] = (), progress: bool = True) -> dict:
     """Read ``archive`` with the reader of ``dataset`` and write the document table ``out``.
@@ -588,17 +717,31 @@ def extract(dataset: str, archive: str | os.PathLike, out: str | os.PathLike,
     ``"imdb-sample"`` selects the same reader); ``remove`` only applies to 20
     Newsgroups. Returns ``{"dataset", "archive", "documents", "totals": {split: count},
     "splits": {split: {label: count}}}`` (IMDb adds ``replaced_chars`` and ``replaced_docs``).
+
+    An archive the registry knows (by its sha256, else by its :func:`content_digest`)
+    must hold the registered number of documents per split; one that bears a
+    registered file name must have that file's sha256. Any other archive must have
+    a train and a test split, and a warning line says that its counts were not
+    checked. On any failure nothing is left under ``out``.
     """
     reader = SOURCES[dataset].reader if dataset in SOURCES else None
     if reader is None:
         raise W2VError(f"{dataset}: not a data set with documents; choose one of: {', '.join(DATASETS)}")
+    remove = tuple(remove)
+    if reader == "20newsgroups":
+        remove = _check_remove(remove)
+    elif remove:
+        raise W2VError(f"--remove {','.join(remove)}: only applies to 20newsgroups, not {dataset}")
+    archive_path = Path(archive)
+    if not archive_path.is_file():
+        raise W2VError(f"{archive}: archive not found; run `w2v download` first")
+    known = _registered(archive_path, reader)
+    digest: dict | None = {} if known is None else None  # the content digest, for an unknown sha256
     stats: dict = {}
     if reader == "20newsgroups":
-        docs = read_20newsgroups(archive, remove=remove)
+        docs = _read_20newsgroups(archive, remove, digest)
     else:
-        if remove:
-            raise W2VError(f"--remove {','.join(remove)}: only applies to 20newsgroups, not {dataset}")
-        docs = read_imdb(archive, stats=stats)
+        docs = _read_imdb(archive, stats, digest)
     counts: Counter = Counter()
 
     def counted(it):
@@ -606,6 +749,11 @@ def extract(dataset: str, archive: str | os.PathLike, out: str | os.PathLike,
                         file=sys.stderr, leave=False):
             counts[(doc["split"], doc["label"])] += 1
             yield doc
+        # still inside write_documents: a failed check leaves nothing under ``out``
+        totals = Counter()
+        for (split, _), c in counts.items():
+            totals[split] += c
+        _check_splits(archive, reader, dict(totals), known, digest)
 
     n = write_documents(counted(docs), out)
     splits: dict[str, dict[str, int]] = {}

@@ -39,15 +39,29 @@ def write_documents(docs: Iterable[dict], path: str | os.PathLike) -> int:
 
 
 def iter_documents(path: str | os.PathLike) -> Iterator[dict]:
-    """Yield the documents of a document table, in order."""
-    with open_text(path) as fh:
-        for lineno, line in enumerate(fh, 1):
-            try:
-                doc = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise W2VError(f"{path}: line {lineno} is not valid JSON ({exc.msg}); "
-                               f"rerun the data stage to rebuild it") from None
-            yield doc
+    """Yield the documents of a document table, in order.
+
+    A table that is not UTF-8, or a truncated or corrupt gzip file, gives a
+    W2VError naming it.
+    """
+    import gzip
+    import zlib
+
+    fix = "rerun the data stage (w2v extract) to rebuild it"
+    try:
+        with open_text(path) as fh:
+            for lineno, line in enumerate(fh, 1):
+                try:
+                    doc = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise W2VError(f"{path}: line {lineno} is not valid JSON ({exc.msg}); {fix}") from None
+                yield doc
+    except FileNotFoundError:
+        raise W2VError(f"{path}: no such document table; run the data stage (w2v extract) first") from None
+    except UnicodeDecodeError as exc:
+        raise W2VError(f"{path}: not UTF-8 text ({exc.reason}); {fix}") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise W2VError(f"{path}: a truncated or corrupt gzip file ({exc}); {fix}") from None
 
 
 def read_table(path: str | os.PathLike, with_text: bool = False):

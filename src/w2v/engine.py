@@ -10,9 +10,15 @@ which needs neither Numba nor LLVM at run time:
 
 - The module is built on first use, for this machine's CPU (as the JIT does),
   in a child process (this one never imports Numba), under a file lock (several
-  jobs may start at once) and into a temporary name renamed into place. Its
-  name carries a fingerprint of the kernel sources, the Numba, numpy and Python
-  versions and the CPU, so a change of any of them builds a new one.
+  jobs may start at once: one builds, the others wait) and into a temporary name
+  renamed into place. Its name carries a fingerprint of the kernel sources, the
+  Numba, numpy and Python versions and the CPU, so a change of any of them builds
+  a new one. A build takes about a minute on a small machine: its start and end,
+  and a wait for another process's build, are one line each on stderr.
+- Next to the module, ``<name>.json`` records its size and SHA-256, written once
+  the module is in place; both are checked before every import. A module cut
+  short (a full disk, a copy interrupted) would otherwise crash the process with
+  SIGBUS when loaded: one that does not match, or has no record, is built again.
 - Each export is compiled with its JIT options (``fastmath``, ``nogil``...): the
   results are bit for bit those of the JIT (tests/test_engine.py).
 - Compiled code cannot check its arguments' types, so every call is checked
@@ -32,6 +38,7 @@ import hashlib
 import importlib.machinery
 import importlib.metadata
 import importlib.util
+import json
 import os
 import platform
 import subprocess
@@ -39,8 +46,9 @@ import sys
 import sysconfig
 import tempfile
 import threading
+import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -59,13 +67,22 @@ _SOURCES = ("kernels.py", "kernel_abi.py", "engine.py")
 
 @dataclass(frozen=True)
 class Kernels:
-    """The exported kernels of one kind: ``aot`` (``path``: the extension module) or ``jit``."""
+    """The exported kernels of one kind: ``aot`` (``path``: the extension module) or ``jit``.
+
+    How this process obtained them: ``built`` (it built the module), ``waited`` (seconds
+    spent waiting for another process's build), ``seconds`` (all the time it took: build,
+    wait, check and load) and ``started`` (``time.perf_counter()`` when it began).
+    """
 
     kind: str
     train_chunk: Callable
     seed_state: Callable
     vose: Callable
     path: Path | None = None
+    built: bool = False
+    waited: float = 0.0
+    seconds: float = 0.0
+    started: float = 0.0
 
 
 _loaded: dict[str, Kernels] = {}
@@ -79,7 +96,9 @@ def kernels(kind: str | None = None) -> Kernels:
         raise W2VError(f"{ENV_KIND}={kind!r}: choose one of {', '.join(KINDS)}")
     with _load_lock:
         if kind not in _loaded:
-            _loaded[kind] = _load(kind)
+            t0 = time.perf_counter()
+            kern = _load(kind)
+            _loaded[kind] = replace(kern, seconds=time.perf_counter() - t0, started=t0)
         return _loaded[kind]
 
 
@@ -161,13 +180,70 @@ def aot_kernels(directory: str | os.PathLike | None = None, retry_failed: bool =
     name = module_name()
     target = directory / (name + _ext_suffix())
     failed = directory / (name + ".failed")
-    if not target.exists():
+    built, waited = False, 0.0
+    if verify(target) is not None:
         if failed.exists() and not retry_failed:
             raise _BuildFailed(f"an earlier build failed, see {failed}")
-        _build_in_child(directory, name, target, failed)
+        built, waited = _build_in_child(directory, name, target, failed)
     module = _import_extension(name, target)
     return Kernels("aot", *(_checked(fn, getattr(module, fn)) for fn in ("train_chunk", "seed_state", "vose")),
-                   path=target)
+                   path=target, built=built, waited=waited)
+
+
+def _record_path(module: Path) -> Path:
+    """``<name>.json`` next to ``<name><suffix>``: the module's size and SHA-256."""
+    return module.with_name(module.name.split(".")[0] + ".json")
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write_record(module: Path) -> None:
+    """Record the size and SHA-256 of ``module`` (already in place), through a temporary name."""
+    record = _record_path(module)
+    tmp = record.with_name(f".{record.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps({"file": module.name, "size": module.stat().st_size,
+                                   "sha256": _sha256(module)}) + "\n", encoding="utf-8")
+        os.replace(tmp, record)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def verify(module: str | os.PathLike) -> str | None:
+    """Why the built ``module`` must not be imported (missing, no record, size or SHA-256 not those
+    recorded when it was built), or None when it is intact. Loading a truncated extension module
+    kills the process with SIGBUS, which no ``try`` catches: it is checked first."""
+    module = Path(module)
+    try:
+        size = module.stat().st_size
+    except OSError:
+        return "not built"
+    record = _record_path(module)
+    try:
+        expected = json.loads(record.read_text(encoding="utf-8"))
+        want_size, want_sha = int(expected["size"]), str(expected["sha256"])
+    except FileNotFoundError:
+        return f"no record of its size and checksum ({record.name})"
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"its record {record.name} is unreadable"
+    if size != want_size:
+        return f"{size} bytes where {want_size} were written (cut short or overwritten)"
+    try:
+        if _sha256(module) != want_sha:
+            return "its SHA-256 is not the one recorded when it was built"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+    return None
+
+
+def _say(message: str) -> None:
+    print(f"w2v: {message}", file=sys.stderr, flush=True)
 
 
 def _import_extension(name: str, path: Path):
@@ -181,21 +257,38 @@ def _import_extension(name: str, path: Path):
         raise _BuildFailed(f"{path}: cannot be loaded ({exc})") from None
 
 
-def _build_in_child(directory: Path, name: str, target: Path, failed: Path) -> None:
-    """Build the module in a child process under a file lock; a failure writes ``failed``."""
+def _build_in_child(directory: Path, name: str, target: Path, failed: Path) -> tuple[bool, float]:
+    """Build the module in a child process under a file lock; a failure writes ``failed``.
+
+    Returns ``(built, waited)``: whether this process built it, and the seconds it waited
+    for the lock (another process building the same module, which is then used as is).
+    """
     try:
         directory.mkdir(parents=True, exist_ok=True)
         lock = open(directory / (name + ".lock"), "w")
     except OSError as exc:
         raise _BuildFailed(f"{directory}: cannot write there ({exc.strerror})") from None
+    waited = 0.0
     with lock:
         try:
             import fcntl
-            fcntl.flock(lock, fcntl.LOCK_EX)  # another job may be building the same module
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:  # another job is building the same module
+                _say(f"waiting for another process building the compiled kernels into {directory}...")
+                t0 = time.perf_counter()
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                waited = time.perf_counter() - t0
+                _say(f"waited {waited:.0f} s for the compiled kernels built by another process")
         except ImportError:  # pragma: no cover - not POSIX: builds may race, each renames a whole file
             pass
+        problem = verify(target)
+        if problem is None:
+            return False, waited
         if target.exists():
-            return
+            _say(f"{target}: {problem}; building it again")
+        _say(f"building the compiled kernels for this CPU (once per machine, about a minute) into {directory} ...")
+        t_build = time.perf_counter()
         with tempfile.TemporaryDirectory(dir=directory, prefix=".build-") as tmp:
             env = dict(os.environ)
             src = str(Path(__file__).resolve().parent.parent)  # this w2v, installed or not
@@ -211,9 +304,16 @@ def _build_in_child(directory: Path, name: str, target: Path, failed: Path) -> N
                 lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
                 reason = lines[-1] if lines else f"exit status {proc.returncode}"
                 failed.write_text(proc.stdout + f"\n(exit status {proc.returncode})\n", encoding="utf-8")
+                _say(f"building the compiled kernels failed after {time.perf_counter() - t_build:.0f} s")
                 raise _BuildFailed(f"{reason} (full output in {failed})")
             os.replace(built, target)
+            try:
+                _write_record(target)
+            except OSError as exc:
+                raise _BuildFailed(f"{_record_path(target)}: cannot be written ({exc.strerror})") from None
         failed.unlink(missing_ok=True)
+        _say(f"built the compiled kernels in {time.perf_counter() - t_build:.0f} s: {target}")
+    return True, waited
 
 
 def _build_command(out_dir: str, name: str) -> list[str]:

@@ -289,26 +289,59 @@ def preprocess_text(text: str, variant: Variant | str, nlp=None) -> list[str]:
     return _word_steps(tokenize(text), variant)
 
 
-def _count_lines(path) -> int:
-    """Number of lines of a text file (``.gz``: decompressed); a last line without ``\\n`` counts."""
+_DOCS_FIX = "rerun the data stage (w2v extract) to rebuild it"
+_SHARD_FIX = "rerun w2v prepare for this shard"
+
+
+def _count_lines(path, fix: str = _DOCS_FIX, utf8: bool = False) -> int:
+    """Number of lines of a text file (``.gz``: decompressed); a last line without ``\\n`` counts.
+
+    The whole file is read, so a truncated or corrupt gzip file (or, with ``utf8``,
+    bytes that are not UTF-8) gives a W2VError naming it, with ``fix`` as the remedy.
+    """
+    return _read_through(path, fix, utf8)[0]
+
+
+def _read_through(path, fix: str, utf8: bool) -> tuple[int, bool]:
+    """Read a text file through: ``(lines, whether it is empty or ends with a newline)``."""
+    import codecs
     import gzip
     import zlib
 
     n = 0
     last = b"\n"
+    decoder = codecs.getincrementaldecoder("utf-8")() if utf8 else None
+    gz = str(path).endswith(".gz")
     try:
-        with (gzip.open if str(path).endswith(".gz") else open)(path, "rb") as fh:
+        with (gzip.open if gz else open)(path, "rb") as fh:
             while chunk := fh.read(1 << 20):
                 n += chunk.count(b"\n")
                 last = chunk[-1:]
+                if decoder is not None:
+                    decoder.decode(chunk)
+            if decoder is not None:
+                decoder.decode(b"", final=True)
+    except UnicodeDecodeError as exc:
+        raise W2VError(f"{path}: not UTF-8 text ({exc.reason}); {fix}") from None
     except (OSError, EOFError, zlib.error) as exc:
-        raise W2VError(f"{path}: cannot be read as {'gzip ' if str(path).endswith('.gz') else ''}text "
-                       f"({exc}); rebuild it") from None
-    return n + (last != b"\n")
+        what = "a truncated or corrupt gzip file" if gz else "unreadable"
+        raise W2VError(f"{path}: {what} ({exc}); {fix}") from None
+    return n + (last != b"\n"), last == b"\n"
 
 
 def _iter_texts(path, start: int, stop: int) -> Iterator[str]:
     """Yield the ``text`` field of documents ``start .. stop-1`` of a document table."""
+    import zlib
+
+    try:
+        yield from _table_texts(path, start, stop)
+    except UnicodeDecodeError as exc:
+        raise W2VError(f"{path}: not UTF-8 text ({exc.reason}); {_DOCS_FIX}") from None
+    except (EOFError, zlib.error, OSError) as exc:
+        raise W2VError(f"{path}: a truncated or corrupt file ({exc}); {_DOCS_FIX}") from None
+
+
+def _table_texts(path, start: int, stop: int) -> Iterator[str]:
     with open_text(path) as fh:
         for lineno, line in enumerate(fh, 1):
             i = lineno - 1
@@ -320,11 +353,9 @@ def _iter_texts(path, start: int, stop: int) -> Iterator[str]:
                 doc = json.loads(line)
                 text = doc["text"]
             except json.JSONDecodeError as exc:
-                raise W2VError(f"{path}: line {lineno} is not valid JSON ({exc.msg}); "
-                               f"rerun the data stage to rebuild it") from None
+                raise W2VError(f"{path}: line {lineno} is not valid JSON ({exc.msg}); {_DOCS_FIX}") from None
             except (KeyError, TypeError):
-                raise W2VError(f"{path}: line {lineno} has no 'text' field; "
-                               f"rerun the data stage to rebuild it") from None
+                raise W2VError(f"{path}: line {lineno} has no 'text' field; {_DOCS_FIX}") from None
             if not isinstance(text, str):
                 raise W2VError(f"{path}: line {lineno}: 'text' is not a string; rerun the data stage")
             yield text
@@ -404,8 +435,10 @@ def _token_stream(texts: Iterable[str], variant: Variant, nlp) -> Iterator[list[
 def merge_shards(paths: Sequence[str | os.PathLike], out_path) -> int:
     """Concatenate shard corpora in the given order into ``out_path``, atomically; return the line count.
 
-    Gzip inputs into a gzip output are joined as gzip members (byte copy); any
-    other combination is decompressed and rewritten.
+    Gzip inputs into a gzip output are joined as gzip members (byte copy), after
+    each was read through; any other combination is decompressed and rewritten.
+    A shard that is truncated, not gzip although named ``.gz``, or not UTF-8 text
+    gives a W2VError naming it, and nothing is written under ``out_path``.
     """
     paths = [Path(p) for p in paths]
     if not paths:
@@ -418,15 +451,32 @@ def merge_shards(paths: Sequence[str | os.PathLike], out_path) -> int:
         for p in paths:
             with open(p, "rb") as src:
                 if src.read(2) != b"\x1f\x8b":
-                    raise W2VError(f"{p}: not a gzip file although named .gz; rerun w2v prepare for this shard")
-        with atomic_path(out_path) as tmp, open(tmp, "wb") as out:
-            for p in paths:
-                with open(p, "rb") as src:
-                    shutil.copyfileobj(src, out, 1 << 20)
-    else:
-        with atomic_open(out_path, "w") as out:
-            for p in paths:
-                with open_text(p) as src:
-                    for line in src:
-                        out.write(line if line.endswith("\n") else line + "\n")
-    return _count_lines(out_path)
+                    raise W2VError(f"{p}: not a gzip file although named .gz; {_SHARD_FIX}")
+        checked = [_read_through(p, _SHARD_FIX, utf8=True) for p in paths]
+        if all(ends for _, ends in checked):  # else rewritten below, so that no two lines are joined
+            with atomic_path(out_path) as tmp, open(tmp, "wb") as out:
+                for p in paths:
+                    with open(p, "rb") as src:
+                        shutil.copyfileobj(src, out, 1 << 20)
+            return sum(n for n, _ in checked)
+    n = 0
+    with atomic_open(out_path, "w") as out:
+        for p in paths:
+            for line in _shard_lines(p):
+                out.write(line if line.endswith("\n") else line + "\n")
+                n += 1
+    return n
+
+
+def _shard_lines(path: Path) -> Iterator[str]:
+    """The lines of a shard; a W2VError naming it when it cannot be read through as UTF-8 text."""
+    import zlib
+
+    try:
+        with open_text(path) as src:
+            yield from src
+    except UnicodeDecodeError as exc:
+        raise W2VError(f"{path}: not UTF-8 text ({exc.reason}); {_SHARD_FIX}") from None
+    except (EOFError, zlib.error, OSError) as exc:
+        raise W2VError(f"{path}: a truncated or corrupt {'gzip ' if path.suffix == '.gz' else ''}file ({exc}); "
+                       f"{_SHARD_FIX}") from None

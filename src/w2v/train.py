@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import numbers
 import os
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,17 +21,23 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from w2v import __version__, engine
+from w2v import __version__, engine, provenance
 from w2v import kernel_abi as abi
 from w2v.errors import W2VError
-from w2v.io import atomic_path, open_text, read_json, write_json
+from w2v.io import (atomic_dir, check_manifest, check_replaceable, read_json, read_npz, write_json,
+                    write_manifest)
 from w2v.sampling import (SUBSAMPLE_FORMULAS, alias_table, hot_nodes, huffman_tree, keep_probabilities,
                           noise_distribution)
 
 __all__ = ["TrainConfig", "Model", "train", "train_file", "load_model"]
 
+#: The files of a model directory (``w2v train --out DIR``), listed in its ``manifest.json``.
+MODEL_FILES = ("vectors.bin", "model.npz", "vocab.tsv", "train.json")
+
 MAX_SEGMENT = 10_000  # longer documents are cut into pieces of this many tokens (as gensim)
 RELEASE_WORDS = 1 << 20  # a memory-mapped corpus gives back its trained-on pages in steps of this many ids
+MAX_DIM = 10_000  # vector dimensions (word2vec studies use 50-1000)
+MAX_SEED = 2**63 - 1  # the kernels' generator takes the seed as an int64
 
 DEFAULT_LR = {("sgd", "sg"): 0.025, ("sgd", "cbow"): 0.05, ("adam", "sg"): 0.002,
               ("adam", "cbow"): 0.002, ("adagrad", "sg"): 0.1, ("adagrad", "cbow"): 0.1}
@@ -77,8 +83,28 @@ class TrainConfig:
         self.validate()
 
     def validate(self) -> None:
+        """Check every setting's type and range (one line naming the setting and what is allowed).
+
+        Numbers must be finite: NaN passes every ``<``/``>`` check (subsampling
+        silently off, a uniform noise distribution) and would reach train.json,
+        which JSON cannot hold.
+        """
         def bad(name, value, allowed):
             raise W2VError(f"training setting {name} = {value!r} is not valid; allowed: {allowed}")
+
+        def integer(name, low, high=None):
+            value = getattr(self, name)
+            if (isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low
+                    or (high is not None and value > high)):
+                bad(name, value, f"an integer >= {low}" + (f" and <= {high:,}" if high is not None else ""))
+
+        def number(name, low, high, allowed, low_open=False, high_open=False):
+            value = getattr(self, name)
+            ok = (isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+                  and (value > low if low_open else value >= low)
+                  and (high is None or (value < high if high_open else value <= high)))
+            if not ok:
+                bad(name, value, allowed)
 
         if self.model not in abi.MODELS:
             bad("model", self.model, sorted(abi.MODELS))
@@ -88,22 +114,31 @@ class TrainConfig:
             bad("optimizer", self.optimizer, sorted(abi.OPTIMIZERS))
         if self.subsample not in SUBSAMPLE_FORMULAS:
             bad("subsample", self.subsample, list(SUBSAMPLE_FORMULAS))
-        for name in ("dim", "window", "epochs", "workers", "min_count", "chunk_words"):
-            if int(getattr(self, name)) < 1:
-                bad(name, getattr(self, name), "an integer >= 1")
+        # word2vec vectors have 50-1000 dimensions (MAX_DIM leaves ten times that); documents are
+        # cut into segments of MAX_SEGMENT tokens, so a wider window sees nothing more
+        integer("dim", 1, MAX_DIM)
+        integer("window", 1, MAX_SEGMENT)
+        for name in ("epochs", "workers", "min_count", "chunk_words"):
+            integer(name, 1)
         for name in ("hot_rows", "hot_sync"):
-            if int(getattr(self, name)) < 0:
-                bad(name, getattr(self, name), "an integer >= 0")
-        if self.loss in ("ns", "nce", "sampled") and self.negative < 1:
-            bad("negative", self.negative, "an integer >= 1 for ns, nce and sampled")
-        if self.sample < 0:
-            bad("sample", self.sample, "a number >= 0 (0 = off)")
-        if self.lr is not None and not self.lr > 0:
-            bad("lr", self.lr, "a number > 0")
+            integer(name, 0)
+        integer("negative", 1 if self.loss in ("ns", "nce", "sampled") else 0)
+        integer("seed", 0, MAX_SEED)
+        # a threshold t >= 1 keeps every word (a frequency is at most 1)
+        number("sample", 0, 1, "a number in [0, 1) (0 = off)", high_open=True)
+        if self.lr is not None:
+            number("lr", 0, None, "a finite number > 0", low_open=True)
+        number("min_lr_ratio", 0, 1, "a number in [0, 1]")
+        # q(w) ∝ count^ns_exponent: 0.75 word2vec, 0.5 fastText, 0 uniform, 1 unigram, below 0
+        # rare words first; past these bounds the noise is almost only the few most (or least)
+        # frequent words
+        number("ns_exponent", -1, 2, "a number in [-1, 2] (0.75: word2vec)")
+        number("beta1", 0, 1, "a number in [0, 1)", high_open=True)
+        number("beta2", 0, 1, "a number in [0, 1)", high_open=True)
+        number("eps", 0, None, "a finite number > 0", low_open=True)
         for name in ("max_vocab", "max_docs"):
-            v = getattr(self, name)
-            if v is not None and int(v) < 1:
-                bad(name, v, "an integer >= 1 or null")
+            if getattr(self, name) is not None:
+                integer(name, 1)
 
     @property
     def learning_rate(self) -> float:
@@ -135,17 +170,25 @@ class Model:
         return KeyedVectors(list(self.vocab.words), self.wi, counts=np.asarray(self.vocab.counts))
 
     def save(self, out_dir: str | os.PathLike, tags: dict | None = None) -> Path:
-        """Write ``vectors.bin``, ``model.npz``, ``vocab.tsv`` and (last) ``train.json``."""
+        """Write ``vectors.bin``, ``model.npz``, ``vocab.tsv``, ``train.json`` and (last) ``manifest.json``.
+
+        The directory changes as a whole (:func:`w2v.io.atomic_dir`): a save that
+        fails or is killed leaves the previous model, and of concurrent saves to
+        the same directory the last one wins with all of its files. The manifest
+        (each file's size and sha256) lets every loader refuse files of different
+        runs put together by hand.
+        """
         out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        self.keyed_vectors().save_word2vec_format(out / "vectors.bin", binary=True)
-        with atomic_path(out / "model.npz") as tmp:
-            _save_npz(tmp, wi=self.wi, wo=self.wo, counts=np.asarray(self.vocab.counts))
-        self.vocab.save_tsv(out / "vocab.tsv")
         info = dict(self.info)
         if tags:
             info["tags"] = {**info.get("tags", {}), **tags}
-        write_json(out / "train.json", info)
+        with atomic_dir(out) as tmp:
+            self.keyed_vectors().save_word2vec_format(tmp / "vectors.bin", binary=True)
+            _save_npz(tmp / "model.npz", wi=self.wi, wo=self.wo, counts=np.asarray(self.vocab.counts))
+            self.vocab.save_tsv(tmp / "vocab.tsv")
+            write_json(tmp / "train.json", info)
+            write_manifest(tmp, MODEL_FILES, trainer="w2v", dim=int(self.wi.shape[1]),
+                           vocab_size=int(self.wi.shape[0]))
         return out
 
 
@@ -153,33 +196,57 @@ def _save_npz(path, block_bytes: int = 1 << 20, **arrays: np.ndarray) -> None:
     """Write an uncompressed ``.npz`` as ``np.savez`` does, copying at most ``block_bytes`` at a time.
 
     (``np.savez`` hands each array to the zip file in 16 MiB ``tobytes`` copies,
-    which made saving the peak of a whole training run.)
+    which made saving the peak of a whole training run.) The file is flushed to
+    disk before it is closed; its members carry a fixed date, so the same arrays
+    give the same bytes.
     """
     import zipfile
 
-    with zipfile.ZipFile(path, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
-        for name, arr in arrays.items():
-            arr = np.ascontiguousarray(arr)
-            with zf.open(name + ".npy", "w", force_zip64=True) as fh:
-                np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(arr))
-                flat = arr.reshape(-1).view(np.uint8) if arr.size else np.zeros(0, np.uint8)
-                for i in range(0, flat.size, block_bytes):
-                    fh.write(flat[i:i + block_bytes].data)
+    with open(path, "wb") as raw:
+        with zipfile.ZipFile(raw, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as zf:
+            for name, arr in arrays.items():
+                arr = np.ascontiguousarray(arr)
+                member = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))  # same bytes each time
+                with zf.open(member, "w", force_zip64=True) as fh:
+                    np.lib.format.write_array_header_1_0(fh, np.lib.format.header_data_from_array_1_0(arr))
+                    flat = arr.reshape(-1).view(np.uint8) if arr.size else np.zeros(0, np.uint8)
+                    for i in range(0, flat.size, block_bytes):
+                        fh.write(flat[i:i + block_bytes].data)
+        raw.flush()
+        os.fsync(raw.fileno())
 
 
-def load_model(model_dir: str | os.PathLike) -> Model:
-    """Load a model saved by :meth:`Model.save`."""
+def load_model(model_dir: str | os.PathLike, allow_nonfinite: bool = False) -> Model:
+    """Load a model saved by :meth:`Model.save`.
+
+    The files are checked against the manifest (when the directory has one),
+    the arrays' headers against their sizes before they are read, and their
+    shapes against the vocabulary and the settings; NaN or infinite values are
+    refused unless ``allow_nonfinite``.
+    """
     from w2v.vocab import Vocabulary
 
     d = Path(model_dir)
-    for name in ("model.npz", "vocab.tsv", "train.json"):
-        if not (d / name).exists():
+    read = ("model.npz", "vocab.tsv", "train.json")
+    for name in read:
+        if not (d / name).is_file():
             raise W2VError(f"{d}: not a w2v model directory (no {name}); train one with `w2v train`")
+    check_manifest(d, read)
     info = read_json(d / "train.json")
-    arrays = np.load(d / "model.npz")
+    arrays = read_npz(d / "model.npz", ("wi", "wo"))
     cfg = TrainConfig(**{k: v for k, v in info["config"].items()
                          if k in {f.name for f in dataclasses.fields(TrainConfig)}})
-    return Model(Vocabulary.load_tsv(d / "vocab.tsv"), arrays["wi"], arrays["wo"], cfg, info)
+    vocab = Vocabulary.load_tsv(d / "vocab.tsv")
+    for name, arr in arrays.items():
+        if arr.shape != (len(vocab), cfg.dim):
+            raise W2VError(f"{d}: model.npz holds {name} of shape {arr.shape}, but vocab.tsv has {len(vocab)} "
+                           f"words and train.json says dim {cfg.dim}; retrain with `w2v train --out {d}`")
+        if not allow_nonfinite and not np.isfinite(arr).all():
+            bad = int(np.sum(~np.isfinite(arr).all(axis=1)))
+            raise W2VError(f"{d / 'model.npz'}: {bad} of {len(arr)} rows of {name} hold NaN or infinite values, "
+                           "as a diverged training leaves them; retrain with a lower --lr, or load with "
+                           "allow_nonfinite=True")
+    return Model(vocab, arrays["wi"], arrays["wo"], cfg, info)
 
 
 # --------------------------------------------------------------------------- data for the kernels
@@ -323,11 +390,20 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
     if release is not None:
         release()
 
-    # load the compiled kernels (built or compiled on first use) before timing the epochs
-    t_compile = time.perf_counter()
+    # load the compiled kernels (built or compiled on first use) before timing the epochs; the
+    # noise table above may already have obtained them (a build, or a wait for another process's
+    # build): that time counts when it fell within this training
     kern = engine.kernels()
+    t_compile = time.perf_counter()
     _warm_up(kern, wi.shape[1])
     compile_seconds = time.perf_counter() - t_compile
+    obtained_here = kern.started >= t_start
+    if obtained_here:
+        compile_seconds += kern.seconds
+    kernels_info = {"kind": kern.kind, "built": kern.built and obtained_here,
+                    "waited_seconds": kern.waited if obtained_here else 0.0,
+                    "seconds": kern.seconds if obtained_here else 0.0,
+                    "module": str(kern.path) if kern.path is not None else None}
 
     lr0 = cfg.learning_rate
     lr_floor = lr0 * cfg.min_lr_ratio
@@ -428,7 +504,8 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
         "corpus_words": total_words,
         "corpus_docs": int(offsets.size - 1),
         "compile_seconds": compile_seconds,
-        "kernels": kern.kind,
+        "kernels": kernels_info,
+        "versions": provenance.versions(),
         "train_seconds": train_seconds,
         "wall_seconds": time.perf_counter() - t_start,
         "words_per_sec": done_before / train_seconds if train_seconds > 0 else float("nan"),
@@ -482,10 +559,13 @@ def _update_bar(bar, done, shown, state, epoch, cfg):
 
 # --------------------------------------------------------------------------- from files
 def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike | None,
-                min_count: int, max_vocab: int | None, max_docs: int | None, workers: int = 1):
+                min_count: int, max_vocab: int | None, max_docs: int | None, workers: int = 1,
+                out_dir: str | os.PathLike | None = None):
     """Vocabulary and encoded corpus, from a vocab-stage directory or by counting a text corpus.
 
     A plain-text corpus is scanned by ``workers`` processes (:class:`w2v.vocab.CorpusScan`).
+    Its temporary files go to a directory next to ``out_dir`` (the output directory of the
+    run; see :func:`w2v.vocab.scan_directory`), else to the system's temporary folder.
     Returns ``(vocab, ids, offsets, vocab_seconds)``.
     """
     from w2v import vocab as vocab_mod
@@ -501,14 +581,12 @@ def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike |
         raise W2VError(f"{path}: corpus file not found")
     # the ids go to a temporary .npy that is mapped, not read: the corpus is never held in
     # memory (on POSIX the mapping outlives the file, which is deleted on leaving the block)
-    with tempfile.TemporaryDirectory(prefix="w2v-", ignore_cleanup_errors=True) as tmp:
+    with vocab_mod.scan_directory(out_dir) as tmp:
         if max_docs is not None:
             # the vocabulary of a slice is counted on the slice only
             sliced = Path(tmp) / "slice.txt"
-            with open_text(path) as src, open(sliced, "w", encoding="utf-8") as dst:
-                for i, line in enumerate(src):
-                    if i >= max_docs:
-                        break
+            with open(sliced, "w", encoding="utf-8") as dst:
+                for line in vocab_mod.corpus_lines(path, max_docs):
                     dst.write(line)
             path = sliced
         ids_path = Path(tmp) / "ids.npy"
@@ -535,14 +613,86 @@ def _forked(fn, *args):
     scanning also the types of each range) leaves this process's heap fragmented,
     and the training that follows peaks up to 10 MB higher (IMDb). Where ``fork``
     is not available the call runs here.
+
+    The child never outlives this process, however this one ends (``kill -9``
+    included; :func:`w2v.vocab.die_with_parent`), and is killed when the wait for
+    it is interrupted (Ctrl-C, SIGTERM).
     """
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    import pickle
+
+    from w2v.vocab import die_with_parent
 
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return fn(*args)
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        return pool.submit(fn, *args).result()
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    parent = os.getpid()
+
+    def child() -> None:
+        receiver.close()
+        die_with_parent(parent)
+        try:
+            outcome = (True, fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - passed back and raised in the parent
+            outcome = (False, exc)
+        try:
+            data = pickle.dumps(outcome)
+            if not outcome[0]:
+                pickle.loads(data)  # an error that cannot be rebuilt in the parent is sent as text
+        except Exception as exc:  # noqa: BLE001
+            failed = outcome[1] if not outcome[0] else exc
+            data = pickle.dumps((False, RuntimeError(f"{type(failed).__name__}: {failed}")))
+        sender.send_bytes(data)
+        sender.close()
+
+    proc = ctx.Process(target=child, name=f"w2v-{fn.__name__}")
+    proc.start()
+    sender.close()
+    try:
+        try:
+            ok, value = pickle.loads(receiver.recv_bytes())
+        except EOFError:
+            proc.join()
+            code = proc.exitcode
+            why = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise W2VError(f"the forked process of {fn.__name__} ended without a result ({why}; "
+                           f"signal 9 is often the out-of-memory killer); rerun it") from None
+    except BaseException:
+        proc.kill()
+        raise
+    finally:
+        receiver.close()
+        proc.join()
+    if not ok:
+        raise value
+    return value
+
+
+def _check_out_dir(out: Path) -> None:
+    """Refuse, before any training, an output directory the model could not be saved into.
+
+    The save writes a temporary sibling directory and renames it into place:
+    the parent must be writable, and so must an existing directory (its old
+    files are removed), which must also be one that can be replaced as a whole
+    (:func:`w2v.io.check_replaceable`); a missing one is created in its nearest
+    existing ancestor, which must be a writable directory.
+    """
+    fix = "choose another --out or fix the permissions"
+    if out.is_symlink() and out.is_dir():
+        out = out.resolve()
+    if os.path.lexists(out) and not out.is_dir():
+        raise W2VError(f"{out}: --out exists and is not a directory; choose another --out")
+    probe = out
+    while not os.path.lexists(probe) and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise W2VError(f"{out}: cannot create the output directory: {probe} is not a directory; "
+                       "choose another --out")
+    for d in ((out, out.parent) if probe == out else (probe,)):
+        if not os.access(d, os.W_OK | os.X_OK):
+            raise W2VError(f"{out}: cannot save the model there: {d} is not writable; {fix}")
+    check_replaceable(out)
 
 
 def train_file(corpus, out_dir, config: TrainConfig, vocab_dir=None, tags: dict | None = None,
@@ -551,14 +701,29 @@ def train_file(corpus, out_dir, config: TrainConfig, vocab_dir=None, tags: dict 
     t0 = time.perf_counter()
     if vocab_dir is None and corpus is not None and not Path(corpus).exists():
         raise W2VError(f"{corpus}: corpus file not found")
-    Path(out_dir).mkdir(parents=True, exist_ok=True)  # fail early when it cannot be created
-    vocab, ids, offsets, vocab_seconds = load_corpus(corpus, vocab_dir, config.min_count,
-                                                     config.max_vocab, config.max_docs, config.workers)
-    model = train(vocab, ids, offsets, config, progress=progress)
-    model.info["corpus"] = str(corpus) if corpus is not None else None
-    model.info["vocab_dir"] = str(vocab_dir) if vocab_dir is not None else None
-    model.info["vocab_seconds"] = vocab_seconds
-    model.info["wall_seconds"] = time.perf_counter() - t0
-    model.info["tags"] = dict(tags or {})
-    model.save(out_dir)
+    out = Path(out_dir).absolute()
+    _check_out_dir(out)  # fail before training, not after
+    made, d = [], out  # the folders made here, deepest first: removed again (while empty) if the run fails
+    while not os.path.lexists(d):
+        made.append(d)
+        d = d.parent
+    out.mkdir(parents=True, exist_ok=True)  # the output folder appears when training starts
+    try:
+        vocab, ids, offsets, vocab_seconds = load_corpus(corpus, vocab_dir, config.min_count,
+                                                         config.max_vocab, config.max_docs, config.workers,
+                                                         out_dir=out)
+        model = train(vocab, ids, offsets, config, progress=progress)
+        model.info["corpus"] = str(corpus) if corpus is not None else None
+        model.info["vocab_dir"] = str(vocab_dir) if vocab_dir is not None else None
+        model.info["vocab_seconds"] = vocab_seconds
+        model.info["wall_seconds"] = time.perf_counter() - t0
+        model.info["tags"] = dict(tags or {})
+        model.save(out_dir)
+    except BaseException:
+        for d in made:
+            try:
+                d.rmdir()
+            except OSError:
+                break
+        raise
     return model

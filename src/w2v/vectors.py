@@ -14,13 +14,18 @@ which is detected from the magic bytes, not the name):
 
 Files are streamed: ``limit=N`` reads only the first ``N`` words, and a binary
 file is read in blocks of 1 MiB, so Google's 3.6 GB News vectors never sit in
-memory twice. Words must not contain spaces or newlines.
+memory twice. Words must not contain spaces or newlines, and are at most
+1 MiB long (UTF-8). Before allocating, the header is checked against the size
+of the file (a gzip file by how far DEFLATE can expand it); devices and pipes
+are refused. Vectors with NaN or infinite values are refused unless asked for.
 """
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
+import stat
 import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -29,7 +34,7 @@ from typing import IO
 import numpy as np
 
 from w2v.errors import W2VError
-from w2v.io import atomic_open
+from w2v.io import MAX_INFLATE_RATIO, atomic_open, check_manifest
 
 __all__ = ["VECTORS_FILE", "VOCAB_FILE", "KeyedVectors"]
 
@@ -39,7 +44,9 @@ VECTORS_FILE = "vectors.bin"
 VOCAB_FILE = "vocab.tsv"
 
 _CHUNK = 1 << 20  # bytes read at a time
-_MAX_WORD_BYTES = 1 << 16  # a binary record whose word is longer than this is malformed
+_MAX_WORD_BYTES = 1 << 20  # longer words are not written, and a record with one is malformed
+_MAX_HEADER_BYTES = 1 << 16  # a first line longer than this is no header
+_MAX_VALUE_BYTES = 64  # per value of a text line, generously: a text line is at most word + d * this
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -220,8 +227,10 @@ class KeyedVectors:
             vec_path = path / VECTORS_FILE
             if not vec_path.is_file():
                 raise W2VError(f"{path}: model directory has no {VECTORS_FILE}; train a model into it first")
-            kv = cls.load_word2vec_format(vec_path, **kwargs)
             vocab_path = path / VOCAB_FILE
+            # a model saved with a manifest: its files must be the ones saved together
+            check_manifest(path, [VECTORS_FILE] + ([VOCAB_FILE] if vocab_path.is_file() else []))
+            kv = cls.load_word2vec_format(vec_path, **kwargs)
             if vocab_path.is_file():
                 kv.counts = _counts_from_vocab(vocab_path, kv)
             return kv
@@ -232,7 +241,8 @@ class KeyedVectors:
     @classmethod
     def load_word2vec_format(cls, path: str | os.PathLike, binary: bool | None = None,
                              limit: int | None = None, encoding: str = "utf8",
-                             unicode_errors: str = "strict", datatype=np.float32) -> KeyedVectors:
+                             unicode_errors: str = "strict", datatype=np.float32,
+                             allow_nonfinite: bool = False) -> KeyedVectors:
         """Read a word2vec text or binary file (optionally gzip), streaming.
 
         ``binary=None`` detects the format from the first record. ``limit``
@@ -241,26 +251,44 @@ class KeyedVectors:
         ``"replace"``, ``"ignore"``; gensim's meaning). Of repeated words the
         first is kept (with a warning), as in gensim. Problems with the file
         raise :class:`W2VError` naming the file, the word and the byte offset.
+        Vectors with NaN or infinite values (a diverged training) are refused
+        unless ``allow_nonfinite``: every query involving them would give ``nan``.
         """
         path = Path(path)
+        irregular = W2VError(f"{path}: not a regular file (a device, pipe or socket); "
+                             "save the vectors to a file and load that")
+        with contextlib.suppress(OSError):  # before opening: opening a pipe would wait for a writer
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                raise irregular
         try:
             raw = open(path, "rb")
         except OSError as exc:
             raise W2VError(f"{path}: cannot open vectors file ({exc.strerror})") from None
         with raw:
+            st = os.fstat(raw.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise irregular
             magic = raw.read(2)
             raw.seek(0)
-            stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if magic == _GZIP_MAGIC else raw
+            packed = magic == _GZIP_MAGIC
+            stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if packed else raw
             try:
                 reader = _Reader(stream, path)
                 n, d = reader.header()
                 if limit is not None:
                     n = min(n, max(int(limit), 0))
+                # the most bytes that can follow the header: what a row needs bounds n and d
+                room = (st.st_size * MAX_INFLATE_RATIO if packed else st.st_size) - reader.offset
+                reader.check_size(n, d, room, packed, binary=False)
                 if binary is None:
                     binary = reader.sniff_binary(d) if n else True
+                if binary:
+                    reader.check_size(n, d, room, packed, binary=True)
                 words_bytes, vectors = (reader.binary_records if binary else reader.text_records)(n, d)
             except (OSError, EOFError, gzip.BadGzipFile) as exc:
                 raise W2VError(f"{path}: cannot read vectors file ({exc})") from None
+        if not allow_nonfinite:
+            _refuse_nonfinite(vectors, words_bytes, path)
         words = _decode_words(words_bytes, reader.word_offsets, path, encoding, unicode_errors)
         words, vectors = _drop_duplicates(words, vectors, path)
         return cls(words, vectors.astype(datatype, copy=False))
@@ -276,6 +304,10 @@ class KeyedVectors:
             if not w or any(ch in w for ch in " \n\r\t"):
                 raise W2VError(f"{path}: word {i + 1} ({w!r}) is empty or contains whitespace; "
                                "the word2vec format cannot store it")
+            if len(w) * 4 > _MAX_WORD_BYTES and len(w.encode("utf8")) > _MAX_WORD_BYTES:
+                raise W2VError(f"{path}: word {i + 1} ({w[:20]!r}...) is {len(w.encode('utf8'))} bytes long, "
+                               f"more than the {_MAX_WORD_BYTES} the reader accepts; drop such tokens "
+                               "from the corpus")
         with atomic_open(path, "wb") as fh:
             fh.write(f"{len(self)} {self.vector_size}\n".encode())
             vecs = self.vectors.astype("<f4", copy=False)
@@ -314,21 +346,58 @@ class _Reader:
             self.pos = 0
         return True
 
-    def readline(self) -> bytes:
-        """The next line including its ``\\n`` (without it at end of file); b"" at end of file."""
+    @property
+    def offset(self) -> int:
+        """The absolute offset of the next byte."""
+        return self.base + self.pos
+
+    def readline(self, limit: int) -> bytes:
+        """The next line including its ``\\n`` (without it at end of file); b"" at end of file.
+
+        A line longer than ``limit`` bytes comes back as its first ``limit`` bytes
+        (no ``\\n``), the rest unread: a file without newlines is never held whole.
+        """
         while True:
-            j = self.buf.find(b"\n", self.pos)
+            j = self.buf.find(b"\n", self.pos, self.pos + limit)
             if j >= 0:
                 line = self.buf[self.pos:j + 1]
                 self.pos = j + 1
+                return line
+            if len(self.buf) - self.pos >= limit:
+                line = self.buf[self.pos:self.pos + limit]
+                self.pos += limit
                 return line
             if not self.fill(len(self.buf) - self.pos + 1):
                 line = self.buf[self.pos:]
                 self.pos = len(self.buf)
                 return line
 
+    def check_size(self, n: int, d: int, room: int, packed: bool, binary: bool) -> None:
+        """Refuse a header whose ``n`` records of ``d`` values cannot fit in the ``room`` bytes left.
+
+        A binary record is at least a 1-byte word, a space and ``4 d`` bytes; a
+        text line is counted as at least ``d + 1`` bytes (it needs about twice
+        that; the loose bound lets a file that is only a little short be read up
+        to the line that is wrong, which is then named). Either way what is
+        allocated is at most a few times the file. Checked before anything of
+        size ``n x d`` is allocated or read.
+        """
+        if n == 0:
+            return
+        row = 4 * d + 2 if binary else d + 1
+        need = n * row - 1  # the last record may lack its newline
+        if need <= room:
+            return
+        fits = max(room + 1, 0) // row
+        held = f"at most {max(room, 0)} bytes can follow it in this gzip file" if packed \
+            else f"{max(room, 0)} bytes follow it"
+        raise W2VError(f"{self.path}: word {fits + 1} of {n} is past the end: the file ends before word {fits + 1} "
+                       f"of {n}, as the header's {n} words of {d} dimensions need at least {need} bytes "
+                       f"({'binary' if binary else 'text'}) and {held}; is the header right, or is the file "
+                       "truncated?")
+
     def header(self) -> tuple[int, int]:
-        line = self.readline()
+        line = self.readline(_MAX_HEADER_BYTES)
         if not line:
             raise W2VError(f"{self.path}: empty file; expected a word2vec header '<words> <dimensions>'")
         parts = line.split()
@@ -343,10 +412,17 @@ class _Reader:
         return n, d
 
     def sniff_binary(self, d: int) -> bool:
-        """True unless the first record is a text line ``word`` + ``d`` numbers."""
-        self.fill(4 * d + 4096)
-        end = self.buf.find(b"\n", self.pos, self.pos + 4 * d + 4096)
-        line = self.buf[self.pos:end if end >= 0 else len(self.buf)].rstrip()
+        """True unless the first record is a text line ``word`` + ``d`` numbers.
+
+        The line is looked for as far as a text line may go (a word of up to
+        :data:`_MAX_WORD_BYTES`), reading no more than the file holds.
+        """
+        limit = _MAX_WORD_BYTES + (d + 1) * _MAX_VALUE_BYTES
+        while True:
+            end = self.buf.find(b"\n", self.pos, self.pos + limit)
+            if end >= 0 or len(self.buf) - self.pos >= limit or not self.fill(len(self.buf) - self.pos + 1):
+                break
+        line = self.buf[self.pos:end if end >= 0 else self.pos + limit].rstrip()
         parts = line.split(b" ")
         if len(parts) != d + 1:
             return True
@@ -393,15 +469,19 @@ class _Reader:
 
     def text_records(self, n: int, d: int) -> tuple[list[bytes], np.ndarray]:
         """Read ``n`` text lines into a list of word bytes and an ``(n, d)`` float32 array."""
+        limit = _MAX_WORD_BYTES + (d + 1) * _MAX_VALUE_BYTES
         out = np.empty((n, d), dtype=np.float32)
         words: list[bytes] = []
         offsets = self.word_offsets
         for i in range(n):
             start = self.base + self.pos
-            line = self.readline()
+            line = self.readline(limit)
             if not line:
                 raise W2VError(f"{self._where(i)}: file ends before word {i + 1} of {n}; "
                                "is the word count in the header right?")
+            if len(line) == limit and not line.endswith(b"\n"):
+                raise W2VError(f"{self.path}: word {i + 1} (byte offset {start}): line longer than {limit} bytes "
+                               f"(a word and {d} numbers); not a text word2vec file, or a damaged line")
             line = line.rstrip()
             k = line.find(b" ")
             word, values = (line, []) if k < 0 else (line[:k], line[k + 1:].split())
@@ -415,6 +495,17 @@ class _Reader:
             offsets.append(start)
             words.append(word)
         return words, out
+
+
+def _refuse_nonfinite(vectors: np.ndarray, words: list[bytes], path: Path) -> None:
+    """Refuse NaN or infinite values: every cosine with such a row is ``nan``."""
+    if np.isfinite(vectors).all():
+        return
+    bad = np.flatnonzero(~np.isfinite(vectors).all(axis=1))
+    first = words[bad[0]][:40].decode("utf8", "replace")
+    raise W2VError(f"{path}: {bad.size} of {len(vectors)} vectors hold NaN or infinite values (the first: word "
+                   f"{bad[0] + 1}, {first!r}), as a diverged training leaves them; retrain with a lower --lr, "
+                   "or load with allow_nonfinite=True")
 
 
 def _decode_words(words: list[bytes], offsets: list[int], path: Path, encoding: str,

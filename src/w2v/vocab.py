@@ -16,10 +16,15 @@ from __future__ import annotations
 
 import array
 import collections
+import contextlib
+import gzip
 import mmap
 import os
+import signal
 import sys
+import threading
 import time
+import zlib
 from pathlib import Path
 from typing import Mapping
 
@@ -125,6 +130,29 @@ def _decode_error(path, exc: UnicodeDecodeError) -> W2VError:
     return W2VError(f"{path}: not UTF-8 text ({exc.reason}); rerun w2v prepare to rebuild it")
 
 
+# What reading a truncated or corrupt gzip corpus raises.
+_GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def _gzip_error(path, exc: Exception) -> W2VError:
+    return W2VError(f"{path}: a truncated or corrupt gzip file ({exc}); rerun w2v prepare "
+                    f"(and w2v merge) to rebuild it")
+
+
+def corpus_lines(path, limit: int | None = None):
+    """The first ``limit`` lines (all if None) of a corpus; a W2VError naming it when it is unreadable."""
+    try:
+        with _open_corpus(path) as fh:
+            for i, line in enumerate(fh):
+                if limit is not None and i >= limit:
+                    return
+                yield line
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc) from None
+    except _GZIP_ERRORS as exc:
+        raise _gzip_error(path, exc) from None
+
+
 def _bar(desc: str, total: int | None, enabled: bool):
     from tqdm import tqdm
 
@@ -146,6 +174,8 @@ def count_corpus(path, progress: bool = False) -> tuple[collections.Counter, int
                 bar.update(1)
     except UnicodeDecodeError as exc:
         raise _decode_error(path, exc) from None
+    except _GZIP_ERRORS as exc:
+        raise _gzip_error(path, exc) from None
     return counts, n_docs, n_tokens
 
 
@@ -205,6 +235,8 @@ class _Batches:
                     bar.update(1)
         except UnicodeDecodeError as exc:
             raise _decode_error(self.path, exc) from None
+        except _GZIP_ERRORS as exc:
+            raise _gzip_error(self.path, exc) from None
         if lengths:
             yield self._kept(raw, lengths)
 
@@ -333,7 +365,8 @@ class CorpusScan:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        with ProcessPoolExecutor(len(ranges), mp_context=multiprocessing.get_context("fork")) as pool:
+        with ProcessPoolExecutor(len(ranges), mp_context=multiprocessing.get_context("fork"),
+                                 initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
             futures = [pool.submit(_scan_range, self.path, a, b, scratch_dir, batch_tokens) for a, b in ranges]
             error = None
             for f in futures:  # collect every result, so that no scratch file is left behind
@@ -430,6 +463,8 @@ def _scan_lines(path, lines, scratch, batch_tokens: int, bar=None):
                 bar.update(1)
     except UnicodeDecodeError as exc:
         raise _decode_error(path, exc) from None
+    except _GZIP_ERRORS as exc:
+        raise _gzip_error(path, exc) from None
     except OverflowError:  # pragma: no cover - 2**31 distinct words
         raise W2VError(f"{path}: more than {np.iinfo(np.int32).max} distinct words") from None
     if lengths:
@@ -457,6 +492,84 @@ def _line_ranges(path, n: int) -> list[tuple[int, int]] | None:
                 cuts.append(pos)
     cuts.append(size)
     return list(zip(cuts[:-1], cuts[1:])) if len(cuts) > 2 else None
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """In a forked child of process ``parent``: make sure the child ends when the parent does.
+
+    A parent killed outright (``kill -9``, the out-of-memory killer) cannot tell its
+    children, and a pool worker would wait on its pipe for ever, holding its scratch
+    files. On Linux the kernel sends the child SIGKILL when the parent exits
+    (``prctl(PR_SET_PDEATHSIG)``); elsewhere a thread polls the parent's pid.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before the request took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):  # pragma: no cover - no usable libc
+            pass
+
+    def watch() -> None:  # pragma: no cover - not Linux
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="w2v-die-with-parent", daemon=True).start()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, under another user
+        return True
+    return True
+
+
+def _host() -> str:
+    import re
+    import socket
+
+    return re.sub(r"[^A-Za-z0-9.]", "_", socket.gethostname()) or "host"
+
+
+@contextlib.contextmanager
+def scan_directory(out_dir=None):
+    """A temporary directory for the files of a corpus scan (4 bytes per token), removed on leaving.
+
+    With ``out_dir`` it is ``.<name>.scan-<pid>@<host>-XXXXXXXX`` next to ``out_dir``,
+    on the file system of the output and not in the system's temporary folder; the
+    directories of this kind that a killed run left there (their process, on this
+    host, is gone) are removed first. Without it, a ``w2v-`` directory in the
+    system's temporary folder.
+    """
+    import glob
+    import shutil
+    import tempfile
+
+    if out_dir is None:
+        with tempfile.TemporaryDirectory(prefix="w2v-", ignore_cleanup_errors=True) as tmp:
+            yield Path(tmp)
+        return
+    out = Path(os.path.abspath(out_dir))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    prefix, host = f".{out.name}.scan-", _host()
+    for stale in out.parent.glob(glob.escape(prefix) + "*@*"):
+        pid, _, rest = stale.name[len(prefix):].partition("@")
+        if pid.isdigit() and rest.rpartition("-")[0] == host and not _pid_alive(int(pid)) and stale.is_dir():
+            shutil.rmtree(stale, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix=f"{prefix}{os.getpid()}@{host}-", dir=out.parent,
+                                     ignore_cleanup_errors=True) as tmp:
+        yield Path(tmp)
 
 
 def _start_methods() -> list[str]:
@@ -557,8 +670,18 @@ def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None
     """
     t0 = time.perf_counter()
     out_dir = Path(out_dir)
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
-    with CorpusScan(corpus_path, scratch_dir=out_dir, progress=progress) as scan:
+    try:
+        scan = CorpusScan(corpus_path, scratch_dir=out_dir, progress=progress)
+    except BaseException:
+        if created:  # an unreadable corpus leaves no empty output directory behind
+            try:
+                out_dir.rmdir()
+            except OSError:
+                pass
+        raise
+    with scan:
         n_docs, n_tokens, n_types, n_empty = scan.docs, scan.tokens, scan.types, scan.empty_docs
         vocab = Vocabulary.from_counts(scan.counts(), min_count=min_count, max_vocab=max_vocab)
         if len(vocab) == 0:

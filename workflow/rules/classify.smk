@@ -14,8 +14,8 @@ rule classify_model:
     benchmark:
         f"{B}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/mlp-{{pooling}}.tsv"
     shell:
-        "w2v classify {input.docs} {input.corpus} --vectors {input.vectors} --method mlp "
-        "--pooling {wildcards.pooling} --seed {wildcards.seed} --out {output} > {log} 2>&1"
+        "w2v classify {input.docs:q} {input.corpus:q} --vectors {input.vectors:q} --method mlp "
+        "--pooling {wildcards.pooling} --seed {wildcards.seed} --out {output:q} > {log:q} 2>&1"
 
 
 rule classify_tfidf:
@@ -30,7 +30,7 @@ rule classify_tfidf:
     benchmark:
         f"{B}/{{dataset}}/classify/baselines/{{variant}}/tfidf_logreg.tsv"
     shell:
-        "w2v classify {input.docs} {input.corpus} --method tfidf_logreg --out {output} > {log} 2>&1"
+        "w2v classify {input.docs:q} {input.corpus:q} --method tfidf_logreg --out {output:q} > {log:q} 2>&1"
 
 
 rule classify_random:
@@ -48,8 +48,8 @@ rule classify_random:
     log:
         f"{L}/{{dataset}}/classify/baselines/{{variant}}/random-d{{dim}}.log",
     shell:
-        "w2v classify {input.docs} {input.corpus} --method random --dim {wildcards.dim} "
-        "--pooling {params.pooling} --seed {params.seed} --out {output} > {log} 2>&1"
+        "w2v classify {input.docs:q} {input.corpus:q} --method random --dim {wildcards.dim} "
+        "--pooling {params.pooling:q} --seed {params.seed:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule classify_pretrained:
@@ -61,7 +61,7 @@ rule classify_pretrained:
         f"{R}/{{dataset}}/baselines/{{variant}}/pretrained/classify.json",
     params:
         vectors=config["classification"]["pretrained"]["path"],
-        limit=(f"--limit {config['classification']['pretrained']['limit']}"
+        limit=(f"--limit {shlex.quote(str(config['classification']['pretrained']['limit']))}"
                if config["classification"]["pretrained"].get("limit") else ""),
         pooling=config["classification"]["pooling"],
     log:
@@ -69,5 +69,5 @@ rule classify_pretrained:
     benchmark:
         f"{B}/{{dataset}}/classify/baselines/{{variant}}/pretrained.tsv"
     shell:
-        "w2v classify {input.docs} {input.corpus} --vectors {params.vectors:q} --method mlp "
-        "--pooling {params.pooling} {params.limit} --allow-missing --out {output} > {log} 2>&1"
+        "w2v classify {input.docs:q} {input.corpus:q} --vectors {params.vectors:q} --method mlp "
+        "--pooling {params.pooling:q} {params.limit} --allow-missing --out {output:q} > {log:q} 2>&1"

@@ -9,7 +9,7 @@ rule download:
         f"{L}/download/{{source}}.log",
     # The mirror is not a param: where a verified file came from does not make it stale.
     shell:
-        "w2v download {wildcards.source} --dest {output} {MIRROR_OPT} --quiet > {log} 2>&1"
+        "w2v download {wildcards.source} --dest {output:q} {MIRROR_OPT} --quiet > {log:q} 2>&1"
 
 
 rule extract:
@@ -27,8 +27,8 @@ rule extract:
     benchmark:
         f"{B}/{{dataset}}/extract.tsv"
     shell:
-        "(archive=$(w2v download {params.source} --dest {input} --quiet) && "
-        "w2v extract {wildcards.dataset} \"$archive\" --out {output} {params.strip} --quiet) > {log} 2>&1"
+        "(archive=$(w2v download {params.source:q} --dest {input:q} --quiet) && "
+        "w2v extract {wildcards.dataset} \"$archive\" --out {output:q} {params.strip} --quiet) > {log:q} 2>&1"
 
 
 rule analogies:
@@ -40,5 +40,5 @@ rule analogies:
     log:
         f"{L}/benchmarks/analogies.log",
     shell:
-        "(cp \"$(w2v download {config[data][analogies]} --dest {input} --quiet)\" {output}.tmp && "
-        "mv {output}.tmp {output}) > {log} 2>&1"
+        "(cp \"$(w2v download {config[data][analogies]:q} --dest {input:q} --quiet)\" {output:q}.tmp && "
+        "mv {output:q}.tmp {output:q}) > {log:q} 2>&1"

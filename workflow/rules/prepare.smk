@@ -8,15 +8,15 @@ rule prepare_shard:
     output:
         temp(f"{R}/{{dataset}}/corpus/{{variant}}.shard{{i}}of{{n}}.txt.gz"),
     params:
-        spacy=(f"--spacy-model {config['preprocessing']['spacy_model']}"
+        spacy=(f"--spacy-model {shlex.quote(config['preprocessing']['spacy_model'])}"
                if config["preprocessing"].get("spacy_model") else ""),
     log:
         f"{L}/{{dataset}}/prepare/{{variant}}.shard{{i}}of{{n}}.log",
     benchmark:
         f"{B}/{{dataset}}/prepare/{{variant}}.shard{{i}}of{{n}}.tsv"
     shell:
-        "w2v prepare {input} --variant {wildcards.variant} --shard {wildcards.i}/{wildcards.n} "
-        "--out {output} {params.spacy} --quiet > {log} 2>&1"
+        "w2v prepare {input:q} --variant {wildcards.variant:q} --shard {wildcards.i}/{wildcards.n} "
+        "--out {output:q} {params.spacy} --quiet > {log:q} 2>&1"
 
 
 rule merge_shards:
@@ -28,7 +28,7 @@ rule merge_shards:
     log:
         f"{L}/{{dataset}}/prepare/{{variant}}.merge.log",
     shell:
-        "w2v merge {input} --out {output} > {log} 2>&1"
+        "w2v merge {input:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule vocab:
@@ -46,4 +46,4 @@ rule vocab:
     benchmark:
         f"{B}/{{dataset}}/vocab/{{variant}}/{{vocab}}.tsv"
     shell:
-        "w2v vocab {input} --out {params.outdir} {params.settings} --quiet > {log} 2>&1"
+        "w2v vocab {input:q} --out {params.outdir:q} {params.settings} --quiet > {log:q} 2>&1"

@@ -42,7 +42,7 @@ rule summarize:
     log:
         f"{L}/report/summarize.log",
     shell:
-        "w2v report summarize --runs-file {input.runs} --out {output} > {log} 2>&1"
+        "w2v report summarize --runs-file {input.runs:q} --out {output:q} > {log:q} 2>&1"
 
 
 rule study_figures:
@@ -59,7 +59,7 @@ rule study_figures:
     log:
         f"{L}/report/figures.log",
     shell:
-        "w2v report figures {input} --outdir {output} > {log} 2>&1"
+        "w2v report figures {input:q} --outdir {output:q} > {log:q} 2>&1"
 
 
 rule summary_markdown:
@@ -72,7 +72,7 @@ rule summary_markdown:
     log:
         f"{L}/report/markdown.log",
     shell:
-        "w2v report markdown {input.summary} --out {output} --figures-dir {input.figures} > {log} 2>&1"
+        "w2v report markdown {input.summary:q} --out {output:q} --figures-dir {input.figures:q} > {log:q} 2>&1"
 
 
 rule neighbour_table:
@@ -85,4 +85,4 @@ rule neighbour_table:
     log:
         f"{L}/report/{{dataset}}-neighbours.log",
     shell:
-        "(cp {input} {output}.tmp && mv {output}.tmp {output}) > {log} 2>&1"
+        "(cp {input:q} {output:q}.tmp && mv {output:q}.tmp {output:q}) > {log:q} 2>&1"

@@ -20,8 +20,8 @@ rule train:
     benchmark:
         f"{B}/{{dataset}}/train/{{variant}}/{{name}}/seed{{seed}}.tsv"
     shell:
-        "w2v train {input.corpus} --vocab {params.vocab} --out {params.outdir} {params.args} "
-        "--workers {threads} --quiet > {log} 2>&1"
+        "w2v train {input.corpus:q} --vocab {params.vocab:q} --out {params.outdir:q} {params.args} "
+        "--workers {threads} --quiet > {log:q} 2>&1"
 
 
 rule train_gensim:
@@ -41,4 +41,4 @@ rule train_gensim:
     benchmark:
         f"{B}/{{dataset}}/train_gensim/{{variant}}/{{name}}/seed{{seed}}.tsv"
     shell:
-        "python {params.script} {input} --out {params.outdir} {params.args} --workers {threads} > {log} 2>&1"
+        "python {params.script:q} {input:q} --out {params.outdir:q} {params.args} --workers {threads} > {log:q} 2>&1"
