@@ -285,3 +285,48 @@ def test_cli_query_commands(tmp_path, kv, capsys):
     assert "word 'KING' is not in the vocabulary (7 words); did you mean 'king'?" in capsys.readouterr().err
     assert main(["similar", str(tmp_path / "missing"), "king"]) == 2
     assert "no such model directory" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ one ranking for every trainer
+def test_a_shared_ranking_asks_every_vectors_file_the_same_questions(tmp_path, files, capsys):
+    from w2v.vocab import Vocabulary
+
+    # queen and apple tie at count 40: one trainer wrote queen first, another apple first
+    counts = {"man": 70, "king": 60, "woman": 50, "queen": 40, "apple": 40, "prince": 20, "zero": 10}
+    Vocabulary.from_counts(counts, min_count=1).save_tsv(tmp_path / "vocab.tsv")
+    assert ev.read_ranking(tmp_path / "vocab.tsv")[:5] == ["man", "king", "woman", "apple", "queen"]
+    order = [0, 1, 2, 4, 3, 5, 6]  # apple before queen
+    KeyedVectors(WORDS, VECS).save_word2vec_format(tmp_path / "a.bin")
+    KeyedVectors([WORDS[i] for i in order], VECS[order]).save_word2vec_format(tmp_path / "b.bin")
+
+    def answers(name, *ranking):
+        out = tmp_path / f"{name}{len(ranking)}.json"
+        assert main(["evaluate", str(tmp_path / name), "--out", str(out), "--analogies", str(files[0]),
+                     "--wordsim", "none", "--simlex", "none", "--restrict-vocab", "4", *ranking]) == 0
+        res = json.loads(out.read_text())
+        asked = tuple(sec["total"] for sec in res["analogies"]["methods"]["add"]["sections"])
+        return asked, res["analogies"]["methods"]["add"]["total"]["correct"], res
+
+    # by file order the first 4 rows differ: a.bin is asked the two family questions about queen,
+    # b.bin one family and one syntactic question about apple
+    assert answers("a.bin")[:2] == ((2, 0), 2) and answers("b.bin")[:2] == ((1, 1), 2)
+    ranked_a, ranked_b = answers("a.bin", "--ranking", str(tmp_path / "vocab.tsv")), \
+        answers("b.bin", "--ranking", str(tmp_path / "vocab.tsv"))
+    assert ranked_a[:2] == ranked_b[:2] == ((1, 1), 2)  # the ranking's top 4: man, king, woman, apple
+    assert ranked_a[2]["ranked_by"] == "shared corpus ranking" and ranked_a[2]["ranked_words_present"] == 4
+    assert ranked_a[2]["restrict_vocab"] == 4
+
+
+def test_ranked_puts_the_ranking_first_and_counts_the_words_present():
+    kv = KeyedVectors(["c", "a", "x", "b"], np.eye(4, dtype=np.float32), counts=np.array([9, 8, 7, 6]))
+    out, n = ev.ranked(kv, ["a", "b", "missing", "c"], restrict_vocab=3)
+    assert out.index_to_key == ["a", "b", "c", "x"] and n == 2  # "missing" has no vector
+    assert np.array_equal(out["c"], kv["c"]) and list(out.counts) == [8, 6, 9, 7]
+    assert ev.ranked(kv, ["a"], restrict_vocab=None)[1] is None
+
+
+def test_evaluate_refuses_a_missing_ranking_file(tmp_path, kv, capsys):
+    kv.save_word2vec_format(tmp_path / "v.bin")
+    assert main(["evaluate", str(tmp_path / "v.bin"), "--out", str(tmp_path / "e.json"),
+                 "--ranking", str(tmp_path / "none.tsv")]) == 2
+    assert "--ranking" in capsys.readouterr().err

@@ -52,7 +52,9 @@ __all__ = [
     "evaluate_word_pairs",
     "frequency_buckets",
     "neighbours_table",
+    "ranked",
     "read_analogies",
+    "read_ranking",
     "read_word_pairs",
 ]
 
@@ -86,23 +88,37 @@ def default_benchmark(name: str) -> Path:
 
 
 # --------------------------------------------------------------------- readers
+def _benchmark_lines(path, what: str, fix: str):
+    """The lines of a benchmark file; a W2VError naming it when it is missing or unreadable."""
+    import gzip
+    import zlib
+
+    try:
+        with open_text(path, errors="replace") as fh:
+            yield from fh
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise W2VError(f"{path}: no such {what} file; {fix}") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise W2VError(f"{path}: a truncated or corrupt gzip file ({exc}); {fix}") from None
+
+
 def read_analogies(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, str, str, str, str]]]:
     """Parse a questions-words file: (section names, [(section index, a, b, c, d), ...])."""
     sections: list[str] = []
     questions = []
-    with open_text(path, errors="replace") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            if line.startswith(":"):
-                sections.append(line.lstrip(": ").strip())
-                continue
-            words = line.split()
-            if len(words) != 4:
-                raise W2VError(f"{path}: line {line_no} has {len(words)} words, expected 4 ('a b c d')")
-            if not sections:
-                raise W2VError(f"{path}: line {line_no} comes before the first ': section' header")
-            questions.append((len(sections) - 1, *words))
+    fix = f"give the path of a {ANALOGIES_FILE} file (`w2v download questions-words` fetches it)"
+    for line_no, line in enumerate(_benchmark_lines(path, "analogy questions", fix), start=1):
+        if not line.strip():
+            continue
+        if line.startswith(":"):
+            sections.append(line.lstrip(": ").strip())
+            continue
+        words = line.split()
+        if len(words) != 4:
+            raise W2VError(f"{path}: line {line_no} has {len(words)} words, expected 4 ('a b c d')")
+        if not sections:
+            raise W2VError(f"{path}: line {line_no} comes before the first ': section' header")
+        questions.append((len(sections) - 1, *words))
     if not questions:
         raise W2VError(f"{path}: no analogy questions found; expected ': section' headers and 'a b c d' lines")
     return sections, questions
@@ -111,16 +127,17 @@ def read_analogies(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, 
 def read_word_pairs(path: str | os.PathLike) -> list[tuple[str, str, float]]:
     """Parse a word-pair file (``#`` comments, ``w1<TAB>w2<TAB>score``)."""
     pairs = []
-    with open_text(path, errors="replace") as fh:
-        for line_no, line in enumerate(fh, start=1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.rstrip("\r\n").split("\t")
-            try:
-                a, b, score = parts
-                pairs.append((a, b, float(score)))
-            except ValueError:
-                raise W2VError(f"{path}: line {line_no} is not 'word1<TAB>word2<TAB>score'") from None
+    fix = (f"give the path of a word-pair file such as {WORDSIM_FILE} or {SIMLEX_FILE} "
+           f"(the repository's data/benchmarks/ holds both)")
+    for line_no, line in enumerate(_benchmark_lines(path, "word-pair", fix), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.rstrip("\r\n").split("\t")
+        try:
+            a, b, score = parts
+            pairs.append((a, b, float(score)))
+        except ValueError:
+            raise W2VError(f"{path}: line {line_no} is not 'word1<TAB>word2<TAB>score'") from None
     if not pairs:
         raise W2VError(f"{path}: no word pairs found; expected 'word1<TAB>word2<TAB>score' lines")
     return pairs
@@ -392,14 +409,52 @@ def neighbours_table(kv: KeyedVectors, probes: Iterable[str], topn: int = 10) ->
     return pd.DataFrame(rows, columns=["probe", "rank", "neighbour", "cosine", "in_vocab"])
 
 
+# ------------------------------------------------------------------ one ranking for every trainer
+def read_ranking(path: str | os.PathLike) -> list[str]:
+    """The words of a vocabulary stage's ``vocab.tsv``, most frequent first (ties by word)."""
+    from w2v.vocab import Vocabulary
+
+    return list(Vocabulary.load_tsv(path).words)
+
+
+def ranked(kv: KeyedVectors, ranking: Sequence[str],
+           restrict_vocab: int | None = None) -> tuple[KeyedVectors, int | None]:
+    """``kv`` with its rows in the order of ``ranking``, and the restriction that asks the same questions.
+
+    Every trainer writes its words by count but breaks ties its own way (word2vec.c
+    in hash order, gensim by first occurrence, w2v by word), so the first N rows
+    of two vectors files trained on one corpus are not the same N words, and
+    "the N most frequent words" asks them different questions. With one ranking
+    (the corpus's counts, then the word) shared by every model, the rows of
+    ``ranking`` come first in its order and the model's other words after them;
+    the restriction becomes the number of the first ``restrict_vocab`` ranked
+    words the model has, so the candidates are exactly those words (a ranked
+    word without a vector leaves its questions uncovered).
+    """
+    have = kv.key_to_index
+    top = ranking if not restrict_vocab else ranking[:int(restrict_vocab)]
+    first = [w for w in top if w in have]
+    placed = set(first)
+    rest = [w for w in ranking[len(top):] if w in have and w not in placed]
+    placed.update(rest)
+    rest += [w for w in kv.index_to_key if w not in placed]
+    order = [have[w] for w in first + rest]
+    counts = None if kv.counts is None else np.asarray(kv.counts)[order]
+    out = KeyedVectors(first + rest, kv.vectors[order], counts=counts)
+    return out, (len(first) if restrict_vocab else restrict_vocab)
+
+
 # ------------------------------------------------------------------ everything
 def evaluate_all(model_dir_or_vectors: str | os.PathLike | KeyedVectors,
                  analogies: str | os.PathLike | None, wordsim: str | os.PathLike | None,
                  simlex: str | os.PathLike | None, restrict_vocab: int | None = 30000,
-                 probes: Sequence[str] = (), topn: int = 10) -> dict:
+                 probes: Sequence[str] = (), topn: int = 10, ranking: Sequence[str] | None = None) -> dict:
     """Run every benchmark given (``None`` skips one) on a model directory, vectors file or vectors.
 
-    Returns ``{"vectors", "words", "dimensions", "restrict_vocab", "summary",
+    With ``ranking`` (:func:`read_ranking`) the ``restrict_vocab`` most frequent
+    words are those of the ranking, the same for every model (:func:`ranked`);
+    without it, the vectors' first rows.
+    Returns ``{"vectors", "words", "dimensions", "restrict_vocab", "ranked_by", "summary",
     "analogies", "wordsim353", "simlex999", "neighbours", "probes_missing"}``;
     ``summary`` holds the headline numbers flat (analogy accuracy per method,
     semantic/syntactic, coverage, Spearman of each pair set).
@@ -409,10 +464,15 @@ def evaluate_all(model_dir_or_vectors: str | os.PathLike | KeyedVectors,
     else:
         kv, source = KeyedVectors.load(model_dir_or_vectors), str(model_dir_or_vectors)
     out: dict = {"vectors": source, "words": len(kv), "dimensions": kv.vector_size,
-                 "restrict_vocab": restrict_vocab, "summary": {}}
+                 "restrict_vocab": restrict_vocab, "ranked_by": "vectors file order", "summary": {}}
+    candidates = restrict_vocab
+    if ranking is not None:
+        kv, candidates = ranked(kv, ranking, restrict_vocab)
+        out["ranked_by"] = "shared corpus ranking"
+        out["ranked_words_present"] = candidates
     summary = out["summary"]
     if analogies is not None:
-        res = evaluate_analogies(kv, analogies, restrict_vocab=restrict_vocab)
+        res = evaluate_analogies(kv, analogies, restrict_vocab=candidates)
         out["analogies"] = res
         summary["analogy_coverage"] = res["coverage"]
         for m, r in res["methods"].items():

@@ -44,7 +44,19 @@ def source_of(dataset):
 
 def remove_opt(dataset):
     parts = config["data"]["datasets"][dataset].get("remove") or []
-    return f"--remove {','.join(parts)}" if parts else ""
+    return f"--remove {shlex.quote(','.join(parts))}" if parts else ""
+
+
+# One ranking of the words per data set and variant, shared by every model evaluated there: the
+# baseline vocabulary (corpus counts, then the word), so that w2v's and gensim's vectors, which
+# break count ties in their own orders, are asked the same analogy questions.
+RANKING_VOCAB = w2vconfig.vocab_name(
+    {"min_count": config["vocab"]["min_count"], "max_vocab": config["vocab"].get("max_vocab")}
+)
+
+
+def ranking_file(wc):
+    return f"{R}/{wc.dataset}/vocab/{wc.variant}/{RANKING_VOCAB}/vocab.tsv"
 
 
 def point_of(wc):
@@ -91,12 +103,14 @@ GENSIM_BY_DIR = {p["dir"].replace("/models/", "/gensim/", 1): p for p in GENSIM_
 
 
 def gensim_args(point):
-    """train_gensim.py options for a gensim point (the baseline settings and the seed)."""
+    """train_gensim.py options for a gensim point (the baseline settings and the seed), shell-quoted."""
     s = point["settings"]
-    args = (f"--model {s['model']} --loss {s['loss']} --dim {s['dim']} --window {s['window']} "
-            f"--negative {s['negative']} --sample {s['sample']} --epochs {s['epochs']} "
-            f"--min-count {s['min_count']} --seed {point['seed']}")
-    return args + (f" --alpha {s['lr']}" if s.get("lr") is not None else "")
+    args = ["--model", s["model"], "--loss", s["loss"], "--dim", s["dim"], "--window", s["window"],
+            "--negative", s["negative"], "--sample", s["sample"], "--epochs", s["epochs"],
+            "--min-count", s["min_count"], "--seed", point["seed"]]
+    if s.get("lr") is not None:
+        args += ["--alpha", s["lr"]]
+    return " ".join(shlex.quote(str(a)) for a in args)
 
 
 def gensim_point_of(wc):

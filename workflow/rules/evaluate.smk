@@ -8,6 +8,7 @@ rule evaluate:
         analogies=f"{R}/benchmarks/questions-words.txt",
         wordsim=config["evaluation"]["wordsim"],
         simlex=config["evaluation"]["simlex"],
+        ranking=ranking_file,
     output:
         evaluation=f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/eval.json",
         neighbours=f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/neighbours.csv",
@@ -21,10 +22,11 @@ rule evaluate:
     benchmark:
         f"{B}/{{dataset}}/evaluate/{{kind}}/{{variant}}/{{name}}/seed{{seed}}.tsv"
     shell:
-        "w2v evaluate {params.model} --out {output.evaluation} --analogies {input.analogies} "
-        "--wordsim {input.wordsim} --simlex {input.simlex} --restrict-vocab {params.restrict} "
-        "--probes {params.probes:q} --neighbours-out {output.neighbours} "
-        "--frequency-out {output.frequency} > {log} 2>&1"
+        "w2v evaluate {params.model:q} --out {output.evaluation:q} --analogies {input.analogies:q} "
+        "--wordsim {input.wordsim:q} --simlex {input.simlex:q} --restrict-vocab {params.restrict:q} "
+        "--ranking {input.ranking:q} "
+        "--probes {params.probes:q} --neighbours-out {output.neighbours:q} "
+        "--frequency-out {output.frequency:q} > {log:q} 2>&1"
 
 
 def map_args(wc):
@@ -59,4 +61,4 @@ rule word_map:
     log:
         f"{L}/figures/maps/{{dataset}}-{{mapset}}-{{method}}.log",
     shell:
-        "w2v plot map {params.model} --out {output} --analogies {input.analogies} {params.args} > {log} 2>&1"
+        "w2v plot map {params.model:q} --out {output:q} --analogies {input.analogies:q} {params.args} > {log:q} 2>&1"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from w2v import evaluate
+from w2v.errors import W2VError
 from w2v.io import atomic_open, write_json
 from w2v.vectors import KeyedVectors
 
@@ -12,31 +14,46 @@ from w2v.vectors import KeyedVectors
 COMMANDS = ("evaluate",)  # the subcommands register() adds (w2v.cli builds only the one run)
 
 
-def _benchmark(value: str | None, name: str):
-    """An explicit path, ``none`` (skip the benchmark), or the default file."""
+def _benchmark(value: str | None, name: str, option: str):
+    """An explicit path, ``none`` (skip the benchmark), or the default file.
+
+    A missing explicit file is refused here, before the vectors are loaded.
+    """
     if value is None:
         return evaluate.default_benchmark(name)
     if value.lower() == "none":
         return None
+    if not Path(value).is_file():
+        raise W2VError(f"{value}: no such file for {option}; give the path of a file like {name}, "
+                       f"or '{option} none' to skip this benchmark")
     return value
 
 
 def _evaluate(args) -> None:
+    analogies = _benchmark(args.analogies, evaluate.ANALOGIES_FILE, "--analogies")
+    wordsim = _benchmark(args.wordsim, evaluate.WORDSIM_FILE, "--wordsim")
+    simlex = _benchmark(args.simlex, evaluate.SIMLEX_FILE, "--simlex")
+    if args.ranking is not None and not Path(args.ranking).is_file():
+        raise W2VError(f"{args.ranking}: no such file for --ranking; give a vocabulary stage's vocab.tsv "
+                       "(w2v vocab CORPUS --out DIR writes DIR/vocab.tsv)")
+    ranking = evaluate.read_ranking(args.ranking) if args.ranking else None
     kv = KeyedVectors.load(args.path)
-    analogies = _benchmark(args.analogies, evaluate.ANALOGIES_FILE)
-    wordsim = _benchmark(args.wordsim, evaluate.WORDSIM_FILE)
-    simlex = _benchmark(args.simlex, evaluate.SIMLEX_FILE)
     restrict = args.restrict_vocab or None
     probes = [p for p in (args.probes or "").split(",") if p]
     result = evaluate.evaluate_all(kv, analogies, wordsim, simlex, restrict_vocab=restrict,
-                                   probes=probes, topn=args.topn)
+                                   probes=probes, topn=args.topn, ranking=ranking)
     result["vectors"] = args.path
+    if args.ranking:
+        result["ranking_file"] = args.ranking
     if args.neighbours_out:  # just the header when no probes are given
         with atomic_open(args.neighbours_out, "w") as fh:
             evaluate.neighbours_table(kv, probes, topn=args.topn).to_csv(fh, index=False)
     if args.frequency_out:
         pairs = [p for p in (wordsim, simlex) if p is not None]
-        table = evaluate.evaluate_by_frequency(kv, analogies, pairs, restrict_vocab=restrict)
+        candidates = restrict
+        if ranking is not None:
+            kv, candidates = evaluate.ranked(kv, ranking, restrict)
+        table = evaluate.evaluate_by_frequency(kv, analogies, pairs, restrict_vocab=candidates)
         with atomic_open(args.frequency_out, "w") as fh:
             table.to_csv(fh, index=False)
     write_json(args.out, result)
@@ -71,6 +88,10 @@ def register(subparsers) -> None:
     p.add_argument("--restrict-vocab", type=_restrict, default=30000, metavar="N",
                    help="analogy candidates and questions limited to the N most frequent words "
                         "(default 30000; 0 = all); also applies to the rare-word table")
+    p.add_argument("--ranking", metavar="VOCAB_TSV",
+                   help="rank the words by this vocabulary (a vocab stage's vocab.tsv: corpus counts, then "
+                        "the word) instead of the vectors file's order, so that every model of the corpus, "
+                        "whoever trained it, is asked the same questions and bucketed the same way")
     p.add_argument("--probes", metavar="W1,W2,...", help="words whose nearest neighbours are reported")
     p.add_argument("--topn", type=int, default=10, help="neighbours per probe (default 10)")
     p.add_argument("--neighbours-out", metavar="CSV", help="neighbours table of the probes: probe,rank,neighbour,cosine,in_vocab")
