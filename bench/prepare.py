@@ -12,15 +12,104 @@ encoded (two reads of the text, then one CorpusScan). Prints one row per step: d
 from __future__ import annotations
 
 import argparse
+import array
+import collections
 import itertools
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from w2v.documents import iter_documents, write_documents
 from w2v.preprocess import DEFAULT_VARIANTS, Variant, prepare_corpus, preprocess_text
-from w2v.vocab import CorpusScan, Vocabulary, count_corpus, encode_corpus, encode_to_npy
+from w2v.vocab import (_GZIP_ERRORS, CorpusScan, Vocabulary, _bar, _decode_error, _drop_oov, _gzip_error,
+                       _offsets, _open_corpus, _write_ids_npy)
+
+
+# The two reads of the text that w2v.vocab.CorpusScan replaces (count, then encode),
+# kept here as the baseline it is measured against.
+
+def count_corpus(path, progress: bool = False) -> tuple[collections.Counter, int, int]:
+    """Count the tokens of a corpus (``.gz`` or plain); return ``(counts, n_docs, n_tokens)``."""
+    counts: collections.Counter = collections.Counter()
+    n_docs = n_tokens = 0
+    update = counts.update
+    try:
+        with _open_corpus(path) as fh, _bar("count", None, progress) as bar:
+            for line in fh:
+                toks = line.split()
+                update(toks)
+                n_docs += 1
+                n_tokens += len(toks)
+                bar.update(1)
+    except UnicodeDecodeError as exc:
+        raise _decode_error(path, exc) from None
+    except _GZIP_ERRORS as exc:
+        raise _gzip_error(path, exc) from None
+    return counts, n_docs, n_tokens
+
+
+class _Lookup(dict):
+    """word -> row, with -1 for out-of-vocabulary words (so ``map`` stays in C)."""
+
+    def __missing__(self, key):
+        return -1
+
+
+class _Batches:
+    """Iterate over a corpus as ``(ids, lengths)`` batches of about ``batch_tokens`` tokens.
+
+    ``ids`` are the int32 ids of the in-vocabulary tokens of whole documents (out-of-
+    vocabulary tokens dropped), ``lengths`` the int64 number of kept tokens per
+    document; ``n_empty`` counts the documents without any token, once iterated.
+    """
+
+    def __init__(self, path, vocab: Vocabulary, progress: bool, batch_tokens: int):
+        self.path, self.vocab, self.progress = path, vocab, progress
+        self.batch_tokens = batch_tokens
+        self.n_empty = 0
+
+    @staticmethod
+    def _kept(raw: array.array, lengths: array.array) -> tuple[np.ndarray, np.ndarray]:
+        ids = np.frombuffer(raw, dtype=np.int32) if len(raw) else np.zeros(0, np.int32)
+        return _drop_oov(ids, np.frombuffer(lengths, dtype=np.int64).copy())
+
+    def __iter__(self):
+        lookup = _Lookup(self.vocab.index).__getitem__
+        raw, lengths = array.array("i"), array.array("q")
+        try:
+            with _open_corpus(self.path) as fh, _bar("encode", None, self.progress) as bar:
+                for line in fh:
+                    toks = line.split()
+                    raw.extend(map(lookup, toks))
+                    lengths.append(len(toks))
+                    self.n_empty += not toks
+                    if len(raw) >= self.batch_tokens:
+                        yield self._kept(raw, lengths)
+                        raw, lengths = array.array("i"), array.array("q")
+                    bar.update(1)
+        except UnicodeDecodeError as exc:
+            raise _decode_error(self.path, exc) from None
+        except _GZIP_ERRORS as exc:
+            raise _gzip_error(self.path, exc) from None
+        if lengths:
+            yield self._kept(raw, lengths)
+
+
+def encode_corpus(path, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(ids, offsets)`` in memory: int32 ids of in-vocabulary tokens in order, int64 offsets."""
+    ids, lens = [], []
+    for i, n in _Batches(path, vocab, False, batch_tokens=1 << 20):
+        ids.append(i)
+        lens.append(n)
+    return (np.concatenate(ids) if ids else np.zeros(0, np.int32)), _offsets(lens)
+
+
+def encode_to_npy(path, vocab: Vocabulary, out, batch_tokens: int = 1 << 20) -> tuple[int, np.ndarray]:
+    """Encode a corpus straight into the int32 ``.npy`` file ``out``; return ``(n_ids, offsets)``."""
+    return _write_ids_npy(out, _Batches(path, vocab, False, batch_tokens), path)
 
 
 def _table(args, tmp: Path) -> Path:
@@ -69,8 +158,8 @@ def main(argv=None) -> int:
         ids, _ = encode_corpus(corpus, vocab)
         rows.append((f"encode_corpus (min_count={args.min_count}, {len(vocab)} words, {len(ids)} kept)",
                      n_docs, n_tokens, time.perf_counter() - t0))
-        # what w2v train / w2v vocab do: before, count_corpus + encode_to_npy (two reads of the text);
-        # now one CorpusScan (one read, then the ids are translated from a scratch file)
+        # what w2v train / w2v vocab do: one CorpusScan (one read, then the ids are translated from a
+        # scratch file), against count_corpus + encode_to_npy (two reads of the text)
         t0 = time.perf_counter()
         vocab = Vocabulary.from_counts(count_corpus(corpus)[0], min_count=args.min_count)
         encode_to_npy(corpus, vocab, tmp / "ids2.npy")

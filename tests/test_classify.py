@@ -252,17 +252,17 @@ def test_tfidf_logreg_baseline_and_oov_rate(tmp_path):
 def test_random_baseline_is_seeded(tmp_path):
     docs, corpus, kv = _synthetic(tmp_path)
     corpus_ = C.load_corpus(docs, corpus)
-    a = C.evaluate(corpus_, None, "random", "mean", seed=3, hidden=(8,), dim=6)
-    b = C.evaluate(corpus_, None, "random", "mean", seed=3, hidden=(8,), dim=6)
+    a = C.score(corpus_, None, "random", "mean", seed=3, hidden=(8,), dim=6)
+    b = C.score(corpus_, None, "random", "mean", seed=3, hidden=(8,), dim=6)
     assert a["accuracy"] == b["accuracy"] and a["dim"] == 6
-    same_dim = C.evaluate(corpus_, kv, "random", "mean", seed=3, hidden=(8,))
+    same_dim = C.score(corpus_, kv, "random", "mean", seed=3, hidden=(8,))
     assert same_dim["dim"] == kv.vector_size
 
 
 def test_mlp_is_deterministic_with_a_seed(tmp_path):
     docs, corpus, kv = _synthetic(tmp_path)
     corpus_ = C.load_corpus(docs, corpus)
-    runs = [C.evaluate(corpus_, kv, "mlp", "swem", seed=5, hidden=(8,)) for _ in range(2)]
+    runs = [C.score(corpus_, kv, "mlp", "swem", seed=5, hidden=(8,)) for _ in range(2)]
     assert runs[0]["accuracy"] == runs[1]["accuracy"]
     assert runs[0]["settings"]["epochs_run"] == runs[1]["settings"]["epochs_run"]
 
@@ -348,6 +348,46 @@ def test_train_gensim_script_writes_vectors_and_train_json(tmp_path):
     assert sorted(kv.index_to_key) == sorted(NOISE[:10]) and kv.vector_size == 4
     assert (out / "classify-mlp-mean.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt.gz", "run"]  # no temp dirs left
+
+
+def test_train_gensim_script_clears_what_a_killed_run_left(tmp_path):
+    import importlib.util
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    pytest.importorskip("gensim")
+    script = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "train_gensim.py"
+    spec = importlib.util.spec_from_file_location("train_gensim", script)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    corpus = tmp_path / "corpus.txt.gz"
+    rng = np.random.default_rng(1)
+    lines = [" ".join(rng.choice(NOISE[:10], 20)) for _ in range(20_000)]
+    corpus.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    out = tmp_path / "run"
+    out.mkdir()
+    for name, text in (("vectors.bin", "old"), ("train.json", '{"old": true}'), ("classify-mlp-mean.json", "{}")):
+        (out / name).write_text(text)
+    # a run killed while it trains (400k words x 1000 epochs would take many minutes)
+    proc = subprocess.Popen([sys.executable, str(script), str(corpus), "--out", str(out), "--dim", "4",
+                             "--epochs", "1000", "--min-count", "1", "--workers", "1"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not any(p.is_dir() and p.name.startswith(".run.") for p in tmp_path.iterdir()):
+            assert proc.poll() is None and time.monotonic() < deadline
+            time.sleep(0.01)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert (out / "train.json").read_text() == '{"old": true}'  # the previous result is untouched
+    assert mod.main([str(corpus), "--out", str(out), "--dim", "4", "--epochs", "1", "--min-count", "1",
+                     "--workers", "1"]) == 0
+    assert json.loads((out / "train.json").read_text())["corpus_words"] == 400_000
+    assert (out / "classify-mlp-mean.json").read_text() == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt.gz", "run"]  # the killed run's files too
 
 
 def test_cli_with_a_vectors_file_and_limit(tmp_path):

@@ -536,12 +536,17 @@ def test_real_archives_counts(tmp_path):
                               "unsup": {"": 50_000}}
 
 
+def test_sample_notes_name_the_script_that_builds_them():
+    notes = [f.note for s in data.SOURCES.values() for f in s.files if f.note.startswith("built by ")]
+    assert notes and all((REPO / n.removeprefix("built by ")).is_file() for n in notes), notes
+
+
 @pytest.mark.slow
 @NEEDS_SHARED
 def test_make_sample_reproduces_committed_sample(tmp_path):
     import runpy
 
-    script = runpy.run_path(str(REPO / "workflow" / "scripts" / "make_sample.py"))
+    script = runpy.run_path(str(REPO / "tools" / "make_sample.py"))
     assert script["main"](["--src", str(SHARED), "--out", str(tmp_path)]) == 0
     for name in ("20news-bydate.sample.tar.gz", "aclImdb.sample.tar.gz", "questions-words.txt"):
         assert (tmp_path / name).read_bytes() == (SAMPLE / name).read_bytes()

@@ -1,4 +1,4 @@
-"""Tests of w2v.report: collecting run directories, mean ± sd over seeds, generated findings."""
+"""Tests of w2v.report (collecting run directories, mean ± sd over seeds) and w2v.summary_md (findings)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from w2v import report
+from w2v import report, summary_md
 from w2v.cli import main
 from w2v.errors import W2VError
 
@@ -127,8 +127,8 @@ def test_workflow_views_give_the_same_findings_without_double_counting(study, vi
     assert len(listed) == len(direct) + 3  # the baseline model appears in two views per seed
     assert len(report.unique_models(listed)) == len(direct)
     assert len(report.study_rows(listed)) == 12
-    found = report.findings(listed)
-    assert [f for f in found if "TF-IDF" not in f] == [f for f in report.findings(direct) if "tfidf" not in f]
+    found = summary_md.findings(listed)
+    assert [f for f in found if "TF-IDF" not in f] == [f for f in summary_md.findings(direct) if "tfidf" not in f]
     assert ("Best classifier on imdb: tfidf_logreg on TF-IDF features with 88.0 % accuracy (n=1), "
             "1.5 points below the 89.5 % target.") in found
     table = report.classifier_table(listed)
@@ -137,7 +137,7 @@ def test_workflow_views_give_the_same_findings_without_double_counting(study, vi
     assert set(table["source"]) == {"w2v baseline model", "w2v, model: CBOW", "w2v, window: window=2",
                                     "TF-IDF features"}
     out = tmp_path / "views.md"
-    report.write_summary_md(listed, out)
+    summary_md.write_summary_md(listed, out)
     md = out.read_text()
     assert "| w2v | 3 | 42.0 ± 2.0" in md
     assert "Absent: GoogleNews.bin.gz: no such vectors file." in md
@@ -182,8 +182,8 @@ def test_missing_files_give_nan_not_errors(tmp_path):
     assert df[[m.column for m in report.METRICS]].isna().all().all()
     agg = report.aggregate(df)
     assert agg["analogy_add_total_n"].tolist() == [0, 0]
-    assert report.findings(df) == []
-    report.write_summary_md(df, tmp_path / "s.md")
+    assert summary_md.findings(df) == []
+    summary_md.write_summary_md(df, tmp_path / "s.md")
     assert "restrict-vocab N of the analogy evaluation is not recorded" in (tmp_path / "s.md").read_text()
 
 
@@ -234,7 +234,7 @@ def test_study_rows_place_the_baseline_in_every_study(study):
 
 
 def test_findings_name_the_winner_with_the_right_numbers(study):
-    text = report.findings(report.collect(study, progress=False))
+    text = summary_md.findings(report.collect(study, progress=False))
     assert ("model on imdb: Skip-gram beats CBOW on analogies (3CosAdd) by 5.0 ± 1.0 points "
             "(42.0 ± 2.0 % vs 37.0 ± 1.0 %, 3 paired seeds) but trains 3.2× slower.") in text
     assert ("window on imdb: window=5 beats window=2 on analogies (3CosAdd) by 9.0 ± 1.0 points "
@@ -259,7 +259,7 @@ def test_findings_three_levels_unpaired_and_ties(tmp_path):
             runs.append(_w2v_run(tmp_path, "20newsgroups", f"n{level}", seed,
                                  {"study": "negative", "factor": "negative", "level": level},
                                  {"negative": int(level)}, wps, acc, ws=0.5))
-    text = report.findings(report.collect(runs, progress=False))
+    text = summary_md.findings(report.collect(runs, progress=False))
     best = next(s for s in text if "analogies" in s)
     # different seeds -> unpaired: 37 - 31 = 6 points, sd = sqrt(var(.35,.39) + var(.30,.32)) = sqrt(.0008 + .0002)
     assert best == ("negative on 20newsgroups: negative=10 is the best negative on analogies (3CosAdd) "
@@ -274,7 +274,7 @@ def test_findings_flag_differences_within_noise(tmp_path):
             for lvl, wps, accs in (("100", 2000.0, (0.30, 0.34)), ("300", 1000.0, (0.33, 0.29)))
             for seed, acc in zip((1, 2), accs)]
     # paired differences -0.03 and +0.05: mean 1.0 point, sd 5.7 points
-    assert report.findings(report.collect(runs, progress=False))[0] == (
+    assert summary_md.findings(report.collect(runs, progress=False))[0] == (
         "dim on imdb: dim=100 beats dim=300 on analogies (3CosAdd) by 1.0 ± 5.7 points (32.0 ± 2.8 % vs "
         "31.0 ± 2.8 %, 2 paired seeds; within one sd, not a clear difference) and trains 2.0× faster.")
 
@@ -284,12 +284,12 @@ def test_loss_labels_and_softmax_slice(tmp_path):
                      {"loss": lvl, "negative": 15, "max_docs": 3000, "max_vocab": 10000}, wps, acc)
             for lvl, wps, acc in (("softmax", 50.0, 0.10), ("ns", 5000.0, 0.20))]
     df = report.collect(runs, progress=False)
-    text = report.findings(df)
+    text = summary_md.findings(df)
     assert text[0].startswith("loss on 20newsgroups: negative sampling with K=15 beats full softmax "
                               "on analogies (3CosAdd) by 10.0 points (20.0 % vs 10.0 %, single seed) "
                               "and trains 100.0× faster")
     out = tmp_path / "s.md"
-    report.write_summary_md(df, out)
+    summary_md.write_summary_md(df, out)
     md = out.read_text()
     assert "full-softmax runs (1) used a corpus slice / vocabulary cap: max_docs=3,000, max_vocab=10,000" in md
     assert "No gensim reference runs were given" in md
@@ -302,7 +302,7 @@ def test_csv_round_trip_keeps_tags_as_strings(study, tmp_path):
     back = report.read_summary_csv(path)
     assert list(back.columns) == list(df.columns)
     assert set(back["level"].dropna()) == {"baseline", "cbow", "2"} and set(back["seed"].dropna()) == {"1", "2", "3"}
-    assert report.findings(back) == report.findings(df)
+    assert summary_md.findings(back) == summary_md.findings(df)
     assert not list(path.parent.glob("*.tmp"))
 
 
@@ -312,7 +312,7 @@ def test_markdown_has_tables_comparisons_and_figures(study, tmp_path):
     figs.mkdir()
     (figs / "a.png").write_bytes(b"\x89PNG")
     out = tmp_path / "md" / "summary.md"
-    report.write_summary_md(df, out, figures=figs)
+    summary_md.write_summary_md(df, out, figures=figs)
     md = out.read_text()
     assert "## Study `model` — factor `model`, dataset `imdb`, variant `raw`" in md
     assert ("| Skip-gram | 3 | 42.0 ± 2.0 | 43.0 ± 2.0 | 50.0 ± 0.0 | 0.600 ± 0.000 | – | 86.0 ± 1.0 | 1,000 ± 0 "
@@ -322,7 +322,7 @@ def test_markdown_has_tables_comparisons_and_figures(study, tmp_path):
     assert "Absent: mlp_mean: GoogleNews.bin.gz: no such vectors file." in md
     assert "30,000 most frequent words (restrict-vocab N)" in md
     assert "![a](../figs/a.png)" in md
-    for sentence in report.findings(df):
+    for sentence in summary_md.findings(df):
         assert f"- {sentence}" in md
 
 
@@ -363,12 +363,12 @@ def test_variant_study_is_one_table_and_flags_other_question_sets(tmp_path):
             _dump(run / "eval.json", ev)
             runs.append(run)
     df = report.collect(runs, progress=False)
-    text = report.findings(df)
+    text = summary_md.findings(df)
     assert text[0] == ("variant on 20newsgroups: variant=stem beats variant=raw on analogies (3CosAdd) by "
                        "11.0 ± 1.4 points (42.0 ± 2.8 % vs 31.0 ± 1.4 %, 2 paired seeds) and trains at about "
                        "the same speed — on different question sets: 15 % vs 50 % of the questions covered.")
     out = tmp_path / "s.md"
-    report.write_summary_md(df, out)
+    summary_md.write_summary_md(df, out)
     md = out.read_text()
     assert md.count("## Study `variant`") == 1
     assert "## Study `variant` — factor `variant`, dataset `20newsgroups`\n" in md
@@ -381,7 +381,7 @@ def test_gensim_comparison_ignores_other_optimizers_and_corpus_slices(study, tmp
                       {"optimizer": "adam"}, 10.0, 0.01),
              _w2v_run(root, "imdb", "slice", 1, {"study": "loss", "factor": "loss", "level": "ns"},
                       {"max_docs": 600, "max_vocab": 2000}, 10.0, 0.01)]
-    text = report.findings(report.collect(study + extra, progress=False))
+    text = summary_md.findings(report.collect(study + extra, progress=False))
     gensim = [s for s in text if s.startswith("w2v vs gensim")]
     assert len(gensim) == 1
     assert "analogies 42.0 % vs 43.0 % (-1.0 points), speed 0.50× gensim's (1,000 vs 2,000 words/s)" in gensim[0]
@@ -397,12 +397,12 @@ def test_package_versions_reach_the_summary(tmp_path):
     df = report.collect(sorted((tmp_path / "imdb" / "models").glob("*/*/seed*")), progress=False)
     assert set(df["version.numba"]) == {"0.68.1"}
     out = tmp_path / "summary.md"
-    report.write_summary_md(df, out)
+    summary_md.write_summary_md(df, out)
     text = out.read_text()
     assert "python 3.11.7, numpy 2.3.0 / 2.4.6, numba 0.68.1" in text
 
 
 def test_summary_says_when_no_versions_were_recorded(study, tmp_path):
     out = tmp_path / "summary.md"
-    report.write_summary_md(report.collect(study, progress=False), out)
+    summary_md.write_summary_md(report.collect(study, progress=False), out)
     assert "recorded no package versions" in out.read_text()

@@ -1,9 +1,9 @@
-"""workflow/scripts/stage_times.py: sums of Snakemake benchmark files and the wall time of a log."""
+"""tools/stage_times.py: sums of Snakemake benchmark files and the wall time of a log."""
 
 import importlib.util
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "stage_times.py"
+SCRIPT = Path(__file__).resolve().parents[1] / "tools" / "stage_times.py"
 spec = importlib.util.spec_from_file_location("stage_times", SCRIPT)
 stage_times = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(stage_times)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from w2v.errors import W2VError
-from w2v.vocab import Vocabulary, build, count_corpus, encode_corpus, load_encoded
+from w2v.vocab import CorpusScan, Vocabulary, build, load_encoded
 
 COUNTS = {"b": 3, "a": 3, "c": 5, "d": 1, "é": 3, "Z": 3}
 
@@ -79,6 +79,34 @@ def test_missing_and_binary_tsv(tmp_path):
 CORPUS = "the cat sat\n\nthe  dog\ncat the end\n"
 
 
+def _reference(path, vocab: Vocabulary | None = None):
+    """Count (and with ``vocab`` encode) a corpus in plain Python, independently of w2v.vocab.
+
+    Returns ``(counts, n_docs, n_tokens)`` or ``(ids, offsets)`` as lists.
+    """
+    raw = path.read_bytes()
+    text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode("utf-8")
+    docs = [line.split() for line in text.split("\n")]
+    if text.endswith("\n") or not text:
+        docs.pop()  # a final newline ends the last document, it does not start another
+    if vocab is None:
+        counts: dict[str, int] = {}
+        for toks in docs:
+            for t in toks:
+                counts[t] = counts.get(t, 0) + 1
+        return counts, len(docs), sum(map(len, docs))
+    rows = [[vocab.index[t] for t in toks if t in vocab.index] for toks in docs]
+    return [i for r in rows for i in r], np.cumsum([0] + [len(r) for r in rows]).tolist()
+
+
+def _scan_encode(path, vocab_of, out, **scan_args):
+    """``(vocab, n_ids, ids, offsets)`` of a CorpusScan of ``path``, with ``vocab_of(counts)`` as vocabulary."""
+    with CorpusScan(path, scratch_dir=out.parent, **scan_args) as scan:
+        vocab = vocab_of(scan.counts())
+        n, offsets = scan.encode_to_npy(vocab, out)
+    return vocab, n, np.load(out).tolist(), offsets
+
+
 @pytest.fixture(params=["plain", "gz"])
 def corpus(tmp_path, request):
     if request.param == "gz":
@@ -91,47 +119,42 @@ def corpus(tmp_path, request):
     return path
 
 
-def test_count_corpus(corpus):
-    counts, n_docs, n_tokens = count_corpus(corpus)
-    assert counts == {"the": 3, "cat": 2, "sat": 1, "dog": 1, "end": 1}
-    assert (n_docs, n_tokens) == (4, 8)
+def test_scan_counts(corpus, tmp_path):
+    with CorpusScan(corpus, scratch_dir=tmp_path) as scan:
+        assert scan.counts() == {"the": 3, "cat": 2, "sat": 1, "dog": 1, "end": 1}
+        assert (scan.docs, scan.tokens, scan.types, scan.empty_docs) == (4, 8, 5, 1)
+    assert _reference(corpus) == ({"the": 3, "cat": 2, "sat": 1, "dog": 1, "end": 1}, 4, 8)
 
 
-def test_count_corpus_last_line_without_newline_and_empty_file(tmp_path):
+def test_scan_last_line_without_newline_and_empty_file(tmp_path):
     path = tmp_path / "c.txt"
     path.write_text("a b\nc", encoding="utf-8")
-    assert count_corpus(path)[1:] == (2, 3)
+    with CorpusScan(path) as scan:
+        assert (scan.docs, scan.tokens) == (2, 3) == _reference(path)[1:]
     path.write_text("", encoding="utf-8")
-    assert count_corpus(path) == ({}, 0, 0)
+    with CorpusScan(path) as scan:
+        assert (scan.counts(), scan.docs, scan.tokens) == ({}, 0, 0) == _reference(path)
 
 
-def test_count_corpus_bad_bytes_and_missing_file(tmp_path):
-    path = tmp_path / "c.txt"
-    path.write_bytes(b"ok caf\xe9\n")
-    with pytest.raises(W2VError, match="not UTF-8"):
-        count_corpus(path)
-    with pytest.raises(W2VError, match="no such corpus"):
-        count_corpus(tmp_path / "missing.txt.gz")
-
-
-def test_encode_offsets_with_empty_documents(corpus):
-    vocab = Vocabulary.from_counts(count_corpus(corpus)[0], min_count=2)
+def test_encode_offsets_with_empty_documents(corpus, tmp_path):
+    vocab, n, ids, offsets = _scan_encode(corpus, lambda c: Vocabulary.from_counts(c, min_count=2),
+                                          tmp_path / "ids.npy")
     assert vocab.words == ["the", "cat"]
-    ids, offsets = encode_corpus(corpus, vocab)
-    assert ids.dtype == np.int32 and offsets.dtype == np.int64
-    assert ids.tolist() == [0, 1, 0, 1, 0]
+    assert offsets.dtype == np.int64 and np.load(tmp_path / "ids.npy").dtype == np.int32
+    assert n == 5 and ids == [0, 1, 0, 1, 0]
     assert offsets.tolist() == [0, 2, 2, 3, 5]
+    assert (ids, offsets.tolist()) == _reference(corpus, vocab)
 
 
 def test_encode_all_out_of_vocabulary_and_empty(tmp_path):
     path = tmp_path / "c.txt"
     path.write_text("x y\n\nz\n", encoding="utf-8")
-    ids, offsets = encode_corpus(path, Vocabulary.from_counts({"a": 9}))
-    assert ids.tolist() == [] and ids.dtype == np.int32
+    _, n, ids, offsets = _scan_encode(path, lambda c: Vocabulary.from_counts({"a": 9}), tmp_path / "a.npy")
+    assert n == 0 and ids == [] and np.load(tmp_path / "a.npy").dtype == np.int32
     assert offsets.tolist() == [0, 0, 0, 0]
     path.write_text("", encoding="utf-8")
-    ids, offsets = encode_corpus(path, Vocabulary.from_counts({"a": 9}))
-    assert ids.tolist() == [] and offsets.tolist() == [0]
+    _, n, ids, offsets = _scan_encode(path, lambda c: Vocabulary.from_counts({"a": 9}), tmp_path / "b.npy")
+    assert n == 0 and ids == [] and offsets.tolist() == [0]
 
 
 def test_build_and_load(corpus, tmp_path):
@@ -196,27 +219,9 @@ def _rss_file_kb() -> int:
 
 
 @pytest.mark.parametrize("batch_tokens", [1, 2, 3, 1 << 20])
-def test_streamed_encoding_equals_the_in_memory_one(tmp_path, batch_tokens):
-    from w2v.vocab import encode_to_npy, open_ids
-
-    path = tmp_path / "c.txt"
-    path.write_text("x the y\n\nthe cat q\nz\ncat cat the w\n\n", encoding="utf-8")
-    vocab = Vocabulary.from_counts(count_corpus(path)[0], min_count=2)
-    ids, offsets = encode_corpus(path, vocab)
-    n, s_offsets, n_empty = encode_to_npy(path, vocab, tmp_path / "ids.npy", batch_tokens=batch_tokens)
-    s_ids = open_ids(tmp_path / "ids.npy")
-    assert n == len(ids) == 6 and n_empty == 2
-    assert s_ids.dtype == np.int32 and s_ids.tolist() == ids.tolist()
-    assert s_offsets.tolist() == offsets.tolist() == [0, 1, 1, 3, 3, 6, 6]
-    assert np.load(tmp_path / "ids.npy").tolist() == ids.tolist()  # a plain .npy file
-    n, s_offsets, _ = encode_to_npy(path, Vocabulary.from_counts({"a": 9}), tmp_path / "none.npy")
-    assert n == 0 and np.load(tmp_path / "none.npy").size == 0 and s_offsets.tolist() == [0] * 7
-
-
-@pytest.mark.parametrize("batch_tokens", [1, 2, 3, 1 << 20])
 @pytest.mark.parametrize("gz", [False, True])
 def test_one_pass_scan_equals_count_then_encode(tmp_path, batch_tokens, gz):
-    from w2v.vocab import CorpusScan, encode_to_npy
+    from w2v.vocab import open_ids
 
     text = "x the y\n\nthe cat q\nz\ncat cat the w\n\n"
     path = tmp_path / ("c.txt.gz" if gz else "c.txt")
@@ -225,18 +230,19 @@ def test_one_pass_scan_equals_count_then_encode(tmp_path, batch_tokens, gz):
             fh.write(text)
     else:
         path.write_text(text, encoding="utf-8")
-    counts, n_docs, n_tokens = count_corpus(path)
+    counts, n_docs, n_tokens = _reference(path)
     with CorpusScan(path, scratch_dir=tmp_path, batch_tokens=batch_tokens) as scan:
-        assert scan.counts() == dict(counts) == {"x": 1, "the": 3, "y": 1, "cat": 3, "q": 1, "z": 1, "w": 1}
+        assert scan.counts() == counts == {"x": 1, "the": 3, "y": 1, "cat": 3, "q": 1, "z": 1, "w": 1}
         assert (scan.docs, scan.tokens, scan.types, scan.empty_docs) == (n_docs, n_tokens, 7, 2) == (6, 11, 7, 2)
         for min_count in (1, 2, 4):
             vocab = Vocabulary.from_counts(scan.counts(), min_count=min_count)
             n, offsets = scan.encode_to_npy(vocab, tmp_path / f"scan{min_count}.npy")  # again and again
-            ref_n, ref_offsets, _ = encode_to_npy(path, vocab, tmp_path / f"ref{min_count}.npy")
-            assert n == ref_n == {1: 11, 2: 6, 4: 0}[min_count]
-            assert offsets.tolist() == ref_offsets.tolist()
-            scanned, ref = (np.load(tmp_path / f"{k}{min_count}.npy").tolist() for k in ("scan", "ref"))
-            assert scanned == ref
+            ref_ids, ref_offsets = _reference(path, vocab)
+            assert n == len(ref_ids) == {1: 11, 2: 6, 4: 0}[min_count]
+            assert offsets.tolist() == ref_offsets
+            scanned = open_ids(tmp_path / f"scan{min_count}.npy")
+            assert scanned.dtype == np.int32 and scanned.tolist() == ref_ids  # a plain .npy file
+    assert ref_offsets == [0, 0, 0, 0, 0, 0, 0]
     assert list(tmp_path.glob("w2v-scan-*")) == []  # the scratch file is anonymous and gone
 
 
@@ -323,11 +329,11 @@ def test_page_releaser_drops_resident_pages_and_keeps_the_data(tmp_path):
     assert np.array_equal(ids[1000:], data[1000:])
 
 
-def test_build_writes_the_same_ids_as_encode_corpus(corpus, tmp_path):
+def test_build_writes_the_same_ids_as_the_reference(corpus, tmp_path):
     build(corpus, tmp_path / "v", min_count=2)
     vocab, ids, offsets = load_encoded(tmp_path / "v")
-    ref_ids, ref_offsets = encode_corpus(corpus, vocab)
-    assert ids.tolist() == ref_ids.tolist() and offsets.tolist() == ref_offsets.tolist()
+    ref_ids, ref_offsets = _reference(corpus, vocab)
+    assert ids.tolist() == ref_ids and offsets.tolist() == ref_offsets
     assert ids.flags.writeable  # copy-on-write: the kernels get their usual array type
     ids[0] = 7
     assert np.load(tmp_path / "v" / "ids.npy")[0] == ref_ids[0]  # never written back

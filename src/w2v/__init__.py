@@ -11,7 +11,8 @@ The library is organised by stage; every stage is a plain function and the
 - ``w2v.evaluate``    analogy / similarity benchmarks, neighbours
 - ``w2v.classify``    document vectors + MLP, baselines
 - ``w2v.plots``       PCA / t-SNE maps and report figures
-- ``w2v.report``      summary tables and the written findings
+- ``w2v.report``      the summary table: runs collected, seeds averaged
+- ``w2v.summary_md``  the written findings and summary.md
 """
 
 __version__ = "0.1.0"

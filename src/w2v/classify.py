@@ -94,7 +94,7 @@ __all__ = [
     "load_corpus",
     "lookup_rows",
     "document_vectors",
-    "evaluate",
+    "score",
     "classify",
 ]
 
@@ -472,10 +472,10 @@ def _oov_rate(counts: sp.csr_matrix, has_vector: np.ndarray) -> float:
     return float(per_type[~has_vector].sum() / total) if total else 0.0
 
 
-def evaluate(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "mean", seed: int = 0,
-             hidden: Sequence[int] = DEFAULT_HIDDEN, *, scale: str = "auto", alpha: float = 1e-4,
-             dim: int = 100, n_clusters: int = N_CLUSTERS, case_fallback: bool | None = None,
-             max_iter: int = 200, sparsity: float = SCDV_SPARSITY) -> dict:
+def score(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "mean", seed: int = 0,
+          hidden: Sequence[int] = DEFAULT_HIDDEN, *, scale: str = "auto", alpha: float = 1e-4,
+          dim: int = 100, n_clusters: int = N_CLUSTERS, case_fallback: bool | None = None,
+          max_iter: int = 200, sparsity: float = SCDV_SPARSITY) -> dict:
     """Fit on the training documents of ``corpus`` and score on its test documents.
 
     Returns a dict with ``status`` ("ok"), ``method``, ``pooling`` (None for
@@ -580,7 +580,7 @@ def classify(docs_path: str | os.PathLike, corpus_path: str | os.PathLike, vecto
     keeps the first ``limit`` words of a vectors file (for large pretrained
     files). When the vectors file is missing and ``allow_missing`` is set, the
     result is ``{"status": "absent", "reason": ...}`` (plus the settings)
-    instead of an error. See :func:`evaluate` for the other arguments and the
+    instead of an error. See :func:`score` for the other arguments and the
     result's fields.
     """
     start = time.perf_counter()
@@ -603,8 +603,8 @@ def classify(docs_path: str | os.PathLike, corpus_path: str | os.PathLike, vecto
             return result
         kv = _load_vectors(vpath, limit)
     corpus = load_corpus(docs_path, corpus_path)
-    result = evaluate(corpus, kv, method, pooling, seed, hidden, scale=scale, alpha=alpha, dim=dim,
-                      n_clusters=n_clusters, case_fallback=case_fallback, sparsity=sparsity)
+    result = score(corpus, kv, method, pooling, seed, hidden, scale=scale, alpha=alpha, dim=dim,
+                   n_clusters=n_clusters, case_fallback=case_fallback, sparsity=sparsity)
     result.update(header)
     result["settings"]["limit"] = limit
     result["n_unsup_skipped"] = corpus.n_skipped

@@ -63,14 +63,3 @@ def iter_documents(path: str | os.PathLike) -> Iterator[dict]:
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         raise W2VError(f"{path}: a truncated or corrupt gzip file ({exc}); {fix}") from None
 
-
-def read_table(path: str | os.PathLike, with_text: bool = False):
-    """Return the table as a pandas DataFrame (without the ``text`` column unless asked)."""
-    import pandas as pd
-
-    rows = []
-    for doc in iter_documents(path):
-        if not with_text:
-            doc = {k: v for k, v in doc.items() if k != "text"}
-        rows.append(doc)
-    return pd.DataFrame(rows, columns=None)

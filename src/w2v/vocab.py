@@ -15,7 +15,6 @@ by whitespace; see :mod:`w2v.preprocess`) into
 from __future__ import annotations
 
 import array
-import collections
 import contextlib
 import gzip
 import mmap
@@ -33,8 +32,7 @@ import numpy as np
 from w2v.errors import W2VError
 from w2v.io import atomic_open, atomic_path, open_text, write_json
 
-__all__ = ["Vocabulary", "CorpusScan", "count_corpus", "encode_corpus", "encode_to_npy", "build", "load_encoded",
-           "open_ids", "page_releaser"]
+__all__ = ["Vocabulary", "CorpusScan", "build", "load_encoded", "open_ids", "page_releaser"]
 
 HEADER = "index\tword\tcount"
 
@@ -159,33 +157,6 @@ def _bar(desc: str, total: int | None, enabled: bool):
     return tqdm(total=total, desc=desc, unit="doc", file=sys.stderr, disable=not enabled, mininterval=1.0)
 
 
-def count_corpus(path, progress: bool = False) -> tuple[collections.Counter, int, int]:
-    """Count the tokens of a corpus (``.gz`` or plain); return ``(counts, n_docs, n_tokens)``."""
-    counts: collections.Counter = collections.Counter()
-    n_docs = n_tokens = 0
-    update = counts.update
-    try:
-        with _open_corpus(path) as fh, _bar("count", None, progress) as bar:
-            for line in fh:
-                toks = line.split()
-                update(toks)
-                n_docs += 1
-                n_tokens += len(toks)
-                bar.update(1)
-    except UnicodeDecodeError as exc:
-        raise _decode_error(path, exc) from None
-    except _GZIP_ERRORS as exc:
-        raise _gzip_error(path, exc) from None
-    return counts, n_docs, n_tokens
-
-
-class _Lookup(dict):
-    """word -> row, with -1 for out-of-vocabulary words (so ``map`` stays in C)."""
-
-    def __missing__(self, key):
-        return -1
-
-
 def _drop_oov(ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Drop the ids < 0 (out of vocabulary) of whole documents; ``lens`` (int64, per document) is updated in place."""
     # They are few, so work from their positions (a cumulative count over every token
@@ -199,65 +170,12 @@ def _drop_oov(ids: np.ndarray, lens: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return ids, lens
 
 
-class _Batches:
-    """Iterate over a corpus as ``(ids, lengths)`` batches of about ``batch_tokens`` tokens.
-
-    ``ids`` are the int32 ids of the in-vocabulary tokens of whole documents (out-of-
-    vocabulary tokens dropped), ``lengths`` the int64 number of kept tokens per
-    document; ``n_empty`` counts the documents without any token, once iterated.
-    """
-
-    def __init__(self, path, vocab: Vocabulary, total: int | None, progress: bool, batch_tokens: int):
-        if len(vocab) > np.iinfo(np.int32).max:
-            raise W2VError(f"{path}: vocabulary of {len(vocab)} words does not fit int32 ids; use --max-vocab")
-        self.path, self.vocab, self.total, self.progress = path, vocab, total, progress
-        self.batch_tokens = batch_tokens
-        self.n_empty = 0
-
-    @staticmethod
-    def _kept(raw: array.array, lengths: array.array) -> tuple[np.ndarray, np.ndarray]:
-        ids = np.frombuffer(raw, dtype=np.int32) if len(raw) else np.zeros(0, np.int32)
-        return _drop_oov(ids, np.frombuffer(lengths, dtype=np.int64).copy())
-
-    def __iter__(self):
-        lookup = _Lookup(self.vocab.index).__getitem__
-        raw, lengths = array.array("i"), array.array("q")
-        try:
-            with _open_corpus(self.path) as fh, _bar("encode", self.total, self.progress) as bar:
-                for line in fh:
-                    toks = line.split()
-                    raw.extend(map(lookup, toks))
-                    lengths.append(len(toks))
-                    self.n_empty += not toks
-                    if len(raw) >= self.batch_tokens:
-                        yield self._kept(raw, lengths)
-                        raw, lengths = array.array("i"), array.array("q")
-                    bar.update(1)
-        except UnicodeDecodeError as exc:
-            raise _decode_error(self.path, exc) from None
-        except _GZIP_ERRORS as exc:
-            raise _gzip_error(self.path, exc) from None
-        if lengths:
-            yield self._kept(raw, lengths)
-
-
 def _offsets(lengths: list[np.ndarray]) -> np.ndarray:
     """int64 offsets (``n_docs + 1``, starting at 0) from per-batch document lengths."""
     lens = np.concatenate(lengths) if lengths else np.zeros(0, np.int64)
     offsets = np.zeros(len(lens) + 1, dtype=np.int64)
     np.cumsum(lens, out=offsets[1:])
     return offsets
-
-
-def _encode(path, vocab: Vocabulary, total: int | None = None,
-            progress: bool = False) -> tuple[np.ndarray, np.ndarray, int]:
-    batches = _Batches(path, vocab, total, progress, batch_tokens=1 << 20)
-    ids, lens = [], []
-    for i, n in batches:
-        ids.append(i)
-        lens.append(n)
-    all_ids = np.concatenate(ids) if ids else np.zeros(0, np.int32)
-    return all_ids, _offsets(lens), batches.n_empty
 
 
 def _npy_header(n: int) -> bytes:
@@ -267,19 +185,6 @@ def _npy_header(n: int) -> bytes:
     buf = io.BytesIO()
     np.lib.format.write_array_header_1_0(buf, {"descr": "<i4", "fortran_order": False, "shape": (n,)})
     return buf.getvalue()
-
-
-def encode_to_npy(path, vocab: Vocabulary, out, total: int | None = None, progress: bool = False,
-                  batch_tokens: int = 1 << 20) -> tuple[int, np.ndarray, int]:
-    """Encode a corpus straight into the int32 ``.npy`` file ``out``, ``batch_tokens`` tokens at a time.
-
-    The same ids as :func:`encode_corpus`, but only one batch (plus the int64
-    offsets, 8 bytes per document) is ever held in memory. Returns
-    ``(n_ids, offsets, n_empty_docs)``.
-    """
-    batches = _Batches(path, vocab, total, progress, batch_tokens)
-    n_ids, offsets = _write_ids_npy(out, batches, path)
-    return n_ids, offsets, batches.n_empty
 
 
 def _write_ids_npy(out, batches, source) -> tuple[int, np.ndarray]:
@@ -322,9 +227,9 @@ class CorpusScan:
     first occur), writes those ids to an anonymous scratch file in ``scratch_dir``
     and counts them. A vocabulary is then chosen from :meth:`counts`, and
     :meth:`encode_to_npy` translates the scratch ids into its rows, without reading
-    or splitting the text a second time (:func:`count_corpus` followed by
-    :func:`encode_to_npy` reads it twice). Close it (or use it as a context
-    manager) to free the scratch files: 4 bytes per token.
+    or splitting the text a second time (counting, then encoding, would read it
+    twice). Close it (or use it as a context manager) to free the scratch files:
+    4 bytes per token.
 
     With ``workers > 1`` a plain-text corpus of at least :data:`PARALLEL_SCAN_BYTES`
     is cut into that many byte ranges at line ends, scanned by as many forked
@@ -397,9 +302,10 @@ class CorpusScan:
         return self._counts
 
     def encode_to_npy(self, vocab: Vocabulary, out) -> tuple[int, np.ndarray]:
-        """Write the rows of ``vocab`` for the scanned tokens to ``out``, as :func:`encode_to_npy` does.
+        """Write the rows of ``vocab`` for the scanned tokens to ``out``, an int32 ``.npy`` file.
 
-        Tokens outside ``vocab`` are dropped. Returns ``(n_ids, offsets)``.
+        Tokens outside ``vocab`` are dropped; one batch of whole documents (plus the int64
+        offsets, 8 bytes per document) is held in memory at a time. Returns ``(n_ids, offsets)``.
         """
         def batches():
             for scratch, index, _, lengths in self._parts:
@@ -649,12 +555,6 @@ def page_releaser(a: np.ndarray):
             mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
     return release
-
-
-def encode_corpus(path, vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
-    """Return ``(ids, offsets)``: int32 ids of in-vocabulary tokens in order, int64 offsets (n_docs + 1)."""
-    ids, offsets, _ = _encode(path, vocab)
-    return ids, offsets
 
 
 def _save_npy(path, arr: np.ndarray) -> None:

@@ -16,26 +16,27 @@ spaces; ``.gz`` is decompressed to a temporary file first, because gensim's
   and ``words_per_second`` = corpus words x epochs / training wall time, and
   ``"trainer": "gensim"``.
 
-Both are written into a temporary directory next to DIR that is renamed to DIR
-only when everything succeeded (when DIR exists already, e.g. made by
-Snakemake, the two files are renamed into it, ``train.json`` last). gensim is the reference, never the engine; with
-more than one worker its result is not bit-for-bit reproducible (thread timing
-decides the order of updates), even with a fixed seed.
+Both are written into a new directory next to DIR that replaces DIR as a whole
+once everything succeeded (:func:`w2v.io.atomic_dir`, as ``w2v train`` saves a
+model): files other stages keep in DIR (classification results) are carried
+over, a failed or killed run leaves DIR as it was, and what a killed run left
+beside DIR is removed by the next one. gensim is the reference, never the
+engine; with more than one worker its result is not bit-for-bit reproducible
+(thread timing decides the order of updates), even with a fixed seed.
 """
 
 from __future__ import annotations
 
 import argparse
 import gzip
-import json
-import os
 import platform
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
+from w2v.errors import W2VError
+from w2v.io import atomic_dir, write_json
 from w2v.provenance import versions
 
 
@@ -70,20 +71,14 @@ def _plain_corpus(corpus: Path, tmpdir: Path) -> Path:
 
 
 def train(args: argparse.Namespace) -> dict:
-    """Train with gensim into a temporary directory and rename it to ``args.out``; return train.json."""
+    """Train with gensim into a new directory that then replaces ``args.out``; return train.json."""
     from gensim.models import Word2Vec
     import gensim
 
     corpus = Path(args.corpus)
     if not corpus.is_file():
         sys.exit(f"train_gensim: error: {corpus}: no such corpus file; run the prepare stage first")
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp makes it private; the result is an ordinary directory
-    try:
+    with atomic_dir(args.out) as tmp:
         plain = _plain_corpus(corpus, tmp)
         sg = args.model == "sg"
         hs = args.loss == "hs"
@@ -118,35 +113,17 @@ def train(args: argparse.Namespace) -> dict:
             "python": platform.python_version(),
             "versions": versions(),
         }
-        with open(tmp / "train.json", "w", encoding="utf-8") as fh:
-            json.dump(info, fh, indent=2)
-            fh.write("\n")
-        _replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_json(tmp / "train.json", info)
     return info
-
-
-def _replace_dir(tmp: Path, out: Path) -> None:
-    """Rename ``tmp`` to ``out``; when ``out`` exists, rename the files into it one by one.
-
-    An existing ``out`` may hold other stages' files (classification results),
-    so it is not replaced as a whole; ``train.json`` moves last, so its presence
-    means the vectors beside it are complete.
-    """
-    if not out.exists():
-        os.replace(tmp, out)
-        return
-    for name in ("vectors.bin", "train.json"):
-        os.replace(tmp / name, out / name)
-    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main(argv=None) -> int:
     """Entry point: train and print a one-line summary to stderr."""
     args = parse_args(argv)
-    info = train(args)
+    try:
+        info = train(args)
+    except W2VError as exc:  # e.g. an --out that must not be replaced as a whole
+        sys.exit(f"train_gensim: error: {exc}")
     print(f"train_gensim: {info['vocab_size']} words x {args.dim}, {info['seconds']:.1f} s, "
           f"{info['words_per_second']:.0f} words/s -> {args.out}", file=sys.stderr)
     return 0

@@ -59,7 +59,8 @@ def _figures(args) -> int:
 
 
 def _markdown(args) -> int:
-    from w2v.report import read_summary_csv, write_summary_md
+    from w2v.report import read_summary_csv
+    from w2v.summary_md import write_summary_md
 
     write_summary_md(read_summary_csv(args.summary), args.out, figures=args.figures_dir)
     return 0

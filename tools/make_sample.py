@@ -1,6 +1,6 @@
 """Build the committed demo sample (``data/sample``) from the real archives.
 
-    python workflow/scripts/make_sample.py [--src ../shared/data] [--out data/sample]
+    python tools/make_sample.py [--src ../shared/data] [--out data/sample]
 
 Writes, in the internal layout of the real archives:
 

@@ -6,7 +6,7 @@ under ``benchmarks/<dataset>/<stage>/...``. This prints one Markdown row per
 (data set, stage) and a total, plus the wall time of the whole run when a
 Snakemake log is given (first and last time stamp in it).
 
-    python workflow/scripts/stage_times.py benchmarks --log .snakemake/log/<run>.snakemake.log
+    python tools/stage_times.py benchmarks --log .snakemake/log/<run>.snakemake.log
 """
 
 from __future__ import annotations
