@@ -6,12 +6,17 @@
 #
 # Every rule calls the `w2v` command line, so each stage also runs by hand; the
 # settings live in config.yaml (checked against workflow/schemas/config.schema.yaml).
+#
+# Software: the rules run the `w2v` command line (and gensim) of the one Python
+# environment installed with pip from requirements/*.lock (`make install`), so no rule
+# names a conda environment or container, and `snakemake --lint` reports "Specify a
+# conda environment or container for each rule" for each of them.
 
 import os
 import sys
 from pathlib import Path
 
-from snakemake.utils import min_version, validate
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -20,41 +25,32 @@ sys.path.insert(0, str(Path(workflow.basedir) / "src"))
 import w2v.config as w2vconfig
 from w2v.errors import W2VError
 
-
 # One BLAS/OpenMP thread per job: Snakemake runs jobs side by side, and oversubscribed
 # BLAS threads made one MLP fit 20x slower on a busy 2-core machine.
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 
-def _shown(path):
-    """A config file's name as the user gave it: relative to the working directory when inside it."""
-    rel = os.path.relpath(path)
-    return path if rel.startswith("..") else rel
-
-
 # The configuration layers, lowest precedence first: config.yaml, the --configfile files,
-# the --config values. They are read here with w2v's YAML reader before `configfile:` reads
-# config.yaml: that refuses nested aliases expanding past any real configuration in one line,
-# where Snakemake's merge would expand them into new mappings for minutes. (The --configfile
-# files were already read and merged by Snakemake when it parsed its command line.)
+# the --config values, read with w2v's YAML reader before `configfile:` reads config.yaml
+# (see w2v.config.config_layers). The --configfile files were already read and merged by
+# Snakemake when it parsed its command line.
 try:
-    _CONFIG_LAYERS = [(_shown(str(p)), w2vconfig.read_config_file(_shown(str(p))))
-                      for p in workflow.overwrite_configfiles]
-    if os.path.exists("config.yaml"):
-        _CONFIG_LAYERS.insert(0, ("config.yaml", w2vconfig.read_config_file("config.yaml")))
-    else:
-        _CONFIG_LAYERS.insert(0, (_CONFIG_LAYERS[0][0] if _CONFIG_LAYERS else "config.yaml", {}))
+    _CONFIG_LAYERS = w2vconfig.config_layers(
+        workflow.overwrite_configfiles, workflow.config_settings.config
+    )
 except W2VError as exc:
     sys.exit(f"w2v: error: {exc}")
-_CONFIG_LAYERS.append(("--config", dict(workflow.config_settings.config)))
 
 
 configfile: "config.yaml"
 
 
-# Merge the preset, re-apply the --config overrides over it, and check everything
-# (one line naming the file or --config, the key and the allowed values on a wrong setting).
+# Merge the preset, re-apply the --config overrides over it, and check everything against
+# workflow/schemas/config.schema.yaml, once: resolve_config's error is one line naming the
+# file or --config that set the wrong value, the key and the allowed values. (Snakemake's
+# `validate` would repeat the same check with a longer message; the schema sets no
+# defaults for it to fill in.)
 try:
     _resolved = w2vconfig.resolve_config(
         config,
@@ -67,7 +63,6 @@ except W2VError as exc:
     sys.exit(f"w2v: error: {exc}")
 config.clear()
 config.update(_resolved)
-validate(config, "workflow/schemas/config.schema.yaml")
 
 
 report: "workflow/report/workflow.rst"
@@ -92,6 +87,6 @@ localrules:
 
 
 rule all:
+    default_target: True
     input:
         all_targets(),
-    default_target: True

@@ -35,13 +35,14 @@ from pathlib import Path
 import numpy as np
 
 from w2v import kernels as current_kernels
+from w2v.kernel_abi import KernelInputs
 from w2v.sampling import (
     alias_table,
     huffman_tree,
     keep_probabilities,
     noise_distribution,
 )
-from w2v.train import segments
+from w2v.train import DEFAULT_LR, segments
 
 
 def zipf_corpus(vocab: int, tokens: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -102,8 +103,10 @@ class Setup:
         self.dim = dim
         self.seed = seed
 
-    def run(self, kmod, model: str, loss: str, shared: bool, window: int, negative: int, lr: float):
-        """One pass over the corpus in one ``train_chunk`` call; returns (CPU seconds, words, mean loss)."""
+    def run(self, kmod, model: str, loss: str, shared: bool, window: int, negative: int, lr: float,
+            n_segments: int | None = None, optimizer: str = "sgd"):
+        """One pass over the corpus (its first ``n_segments``) in one ``train_chunk`` call; returns
+        (CPU seconds, words, mean loss)."""
         if loss == "hs":
             points, codes, lengths = self.hs_tree
         else:
@@ -117,25 +120,29 @@ class Setup:
         ip[kmod.I_LOSS] = kmod.LOSSES[loss]
         ip[kmod.I_NEG] = negative
         ip[kmod.I_WINDOW] = window
-        ip[kmod.I_OPT] = kmod.SGD
+        opt = kmod.OPTIMIZERS[optimizer]
+        ip[kmod.I_OPT] = opt
         ip[kmod.I_CBOW_MEAN] = 1
         ip[kmod.I_SHARED_NEG] = int(shared)
         fp = np.zeros(kmod.N_FPARAMS, np.float32)
         fp[kmod.F_LR] = lr
-        state = kmod.seed_state(self.seed, 0, 0)
+        fp[kmod.F_BETA1], fp[kmod.F_BETA2], fp[kmod.F_EPS] = 0.9, 0.999, 1e-8
+        moments = (z2, z2, z1, z2, z2, z1)
+        if opt != kmod.SGD:
+            V = wi.shape[0]
+            adam = opt == kmod.ADAM
+            moments = (np.zeros_like(wi) if adam else z2, np.zeros_like(wi), np.zeros(V, np.int64),
+                       np.zeros_like(wo) if adam else z2, np.zeros_like(wo), np.zeros(V, np.int64))
+        inputs = KernelInputs(self.ids, self.seg, wi, wo, self.keep, self.alias_prob, self.alias_idx, self.log_q,
+                              points, codes, lengths, *moments, ip, np.zeros(0, np.int64), np.zeros(0, np.int32))
+        last = self.seg.size - 1 if n_segments is None else n_segments
+        args = inputs.chunk_args(0, last, fp, kmod.seed_state(self.seed, 0, 0),
+                                 np.zeros((0, self.dim), np.float32))
+        if "hot_o" not in kmod.train_chunk.py_func.__code__.co_varnames:
+            args = args[:-3]  # a kernel from before the thread-private hot rows
         t0 = time.process_time()
-        loss_sum, n_ex, n_words, _ = kmod.train_chunk(
-            self.ids, self.seg, 0, self.seg.size - 1, wi, wo, self.keep,
-            self.alias_prob, self.alias_idx, self.log_q, points, codes, lengths,
-            z2, z2, z1, z2, z2, z1, ip, fp, state, *no_hot_rows(kmod, self.dim))
+        loss_sum, n_ex, n_words, _ = kmod.train_chunk(*args)
         return time.process_time() - t0, n_words, loss_sum / max(n_ex, 1)
-
-
-def no_hot_rows(kmod, dim: int) -> tuple:
-    """The trailing "no hot rows" arguments of ``train_chunk``, for kernels that take them (one thread here)."""
-    if "hot_o" not in kmod.train_chunk.py_func.__code__.co_varnames:
-        return ()
-    return np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros((0, dim), np.float32)
 
 
 VARIANTS = {"sg-ns": ("sg", "ns", False), "cbow-ns": ("cbow", "ns", False), "sg-hs": ("sg", "hs", False),
@@ -145,7 +152,7 @@ VARIANTS = {"sg-ns": ("sg", "ns", False), "cbow-ns": ("cbow", "ns", False), "sg-
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--models", default="sg-ns,cbow-ns,sg-hs,cbow-hs",
-                   help=f"comma list of {', '.join(VARIANTS)}")
+                   help=f"comma list of {', '.join(VARIANTS)}, each optionally +adam or +adagrad (default: SGD)")
     p.add_argument("--vocab", type=int, default=100_000, help="Zipf corpus: vocabulary size")
     p.add_argument("--tokens", type=int, default=2_000_000, help="Zipf corpus: tokens")
     p.add_argument("--corpus", default=None, help="a real corpus file instead (one document per line)")
@@ -173,24 +180,21 @@ def main(argv=None) -> int:
     mods = [("current", current_kernels)] + [(path, load_kernels(path)) for path in a.kernels]
     models = [m.strip() for m in a.models.split(",") if m.strip()]
     for m in models:
-        if m not in VARIANTS:
+        if m.split("+")[0] not in VARIANTS or m.split("+", 1)[1:] not in ([], ["adam"], ["adagrad"]):
             p.error(f"unknown model {m!r}; choose from {', '.join(VARIANTS)}")
     # compile every variant once (outside the timings)
     for _, kmod in mods:
-        kmod.train_chunk(ids[:1], np.array([0, 1], np.int64), 0, 0, setup.wi0.copy(), setup.wi0.copy(),
-                         setup.keep, setup.alias_prob, setup.alias_idx, setup.log_q, *setup.hs_tree,
-                         np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
-                         np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
-                         np.ones(kmod.N_IPARAMS, np.int64), np.zeros(kmod.N_FPARAMS, np.float32),
-                         kmod.seed_state(1, 0, 0), *no_hot_rows(kmod, setup.dim))
+        setup.run(kmod, "sg", "hs", False, a.window, a.negative, 0.025, n_segments=0)
     times: dict[tuple[str, str], list[float]] = {}
     result: dict[tuple[str, str], tuple[int, float]] = {}
     for _ in range(a.repeats):
         for m in models:
-            model, loss, shared = VARIANTS[m]
-            lr = 0.025 if model == "sg" else 0.05
+            model, loss, shared = VARIANTS[m.split("+")[0]]
+            optimizer = m.split("+")[1] if "+" in m else "sgd"
+            lr = DEFAULT_LR[(optimizer, model)]
             for name, kmod in mods:
-                sec, words, mean_loss = setup.run(kmod, model, loss, shared, a.window, a.negative, lr)
+                sec, words, mean_loss = setup.run(kmod, model, loss, shared, a.window, a.negative, lr,
+                                                  optimizer=optimizer)
                 times.setdefault((name, m), []).append(sec)
                 result[(name, m)] = (words, mean_loss)
     print(f"{'kernels':<28} {'model':<14} {'CPU words/s':>12} {'min..max':>17} {'mean loss':>10}")

@@ -15,12 +15,15 @@ def _run_block(sent, i, lo, hi, wi, wo, ahead, lr=0.1, window=2):
     z1 = np.zeros(1, np.int64)
     prob, alias = np.ones(wo.shape[0], np.float32), np.arange(wo.shape[0], dtype=np.int32)
     state = kernels.seed_state(1, 0, 0)
-    return kernels._sg_ns_shared(
-        np.asarray(sent, np.int32), i, lo, hi, wi, wo, K, state, prob, alias,
-        kernels.SGD, np.float32(lr), z2, z2, z1, z2, z2, z1, np.zeros(kernels.N_FPARAMS, np.float32),
-        np.empty(2 * window, np.int64), np.empty(K + 1, np.int64), np.empty((2 * window, K + 1), np.float32),
-        np.empty((2 * window, d), np.float32), np.empty(d, np.float32), ahead,
-        np.zeros(0, np.int32), np.zeros((0, d), np.float32))
+    none1 = np.zeros(1, np.int32)
+    tab = kernels.Tables(prob, alias, np.zeros(1, np.float32), z2.astype(np.int32), z2.astype(np.int8), none1)
+    sgd = kernels.Optimiser(kernels.SGD, np.float32(lr), z2, z2, z1, np.zeros(kernels.N_FPARAMS, np.float32))
+    hot = kernels.Hot(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros((0, d), np.float32))
+    work = kernels.Work(np.empty(K + 1, np.int64), np.empty(K + 1, np.float64), ahead)
+    buf = kernels.Buffers(np.asarray(sent, np.int32), np.empty(d, np.float32), np.empty(d, np.float32),
+                          np.empty(2 * window, np.int64), np.empty(K + 1, np.int64),
+                          np.empty((2 * window, K + 1), np.float32), np.empty((2 * window, d), np.float32), work)
+    return kernels._sg_ns_shared(buf.sent, i, lo, hi, wi, wo, K, state, tab, sgd, sgd, hot, buf)
 
 
 def test_block_worked_example_from_zero_output_rows():

@@ -6,6 +6,7 @@ temporary folder, so nothing is written into the repository's results/.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -15,8 +16,11 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-from w2v.config import load_config, model_points
+from w2v.config import load_config, model_points, vocab_name
+from w2v.errors import W2VError
+from w2v.preprocess import FLAGS, MORPHS, Variant
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = REPO.parent / "shared" / "data"     # ../shared/data, beside the repository
@@ -114,6 +118,97 @@ def test_dry_run_of_the_demo_plans_every_stage(tmp_path):
         assert counts.get(rule, 0) >= 1, rule
     outputs = planned_outputs(proc.stdout)
     assert all(o.startswith(("results/demo/", "data/downloads/")) for o in outputs), outputs
+
+
+def test_a_vocabulary_takes_its_settings_from_the_configuration_not_its_name(tmp_path):
+    work = copy_workflow(tmp_path)
+    cfg = load_config(REPO / "config.yaml", {"preset": "demo"})
+    proc = snakemake(work, "--dry-run", "--printshellcmds", "--config", "preset=demo")
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    commands = re.findall(r"\bw2v vocab \S+ --out (\S+) (.*?) --quiet", proc.stdout)
+    planned = {Path(out).name: args for out, args in commands}
+    for point in model_points(cfg):
+        settings = point["settings"]
+        expected = f"--min-count {settings['min_count']}"
+        if settings["max_vocab"] is not None:
+            expected += f" --max-vocab {settings['max_vocab']}"
+        assert planned[point["vocab"]] == expected, (point["vocab"], planned)
+    # A directory named like a vocabulary that the configuration does not produce is not
+    # read back into settings: no rule builds it.
+    assert vocab_name({"min_count": 7}) not in planned
+    proc = snakemake(work, "--dry-run", "results/demo/20newsgroups/vocab/raw/vocab-mc7/vocab.tsv",
+                     "--config", "preset=demo")
+    assert proc.returncode != 0
+    assert "MissingRuleException" in proc.stdout
+    assert "results/demo/20newsgroups/vocab/raw/vocab-mc7/vocab.tsv" in proc.stdout
+    assert "Job stats" not in proc.stdout
+
+
+def test_the_variant_grammar_is_declared_once():
+    from w2v.preprocess import variant_pattern
+
+    schema = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+    assert schema["$defs"]["variant"]["pattern"] == f"^{variant_pattern()}$"
+    # Variant.parse accepts exactly the names the pattern matches: every morphology (and a
+    # wrong one) with every sequence of up to four flags (repeated, out of order, unknown, empty).
+    morphs, parts = [*MORPHS, "Raw"], [*FLAGS, "digits", ""]
+    names = [" raw", "raw "] + morphs
+    for n in range(1, 5):
+        names += ["+".join([m, *flags]) for m in morphs for flags in itertools.product(parts, repeat=n)]
+    accepted = set()
+    for name in names:
+        matched = re.fullmatch(variant_pattern(), name) is not None
+        try:
+            parsed = str(Variant.parse(name))
+        except W2VError:
+            parsed = None
+        assert (parsed is not None) == matched, name
+        if parsed is not None:
+            assert parsed == name
+            accepted.add(name)
+    assert len(accepted) == len(MORPHS) * 2 ** len(FLAGS)
+    assert "lemma+nostop+num+ner" in accepted and "raw+num+nostop" not in accepted
+
+
+# The lints `snakemake --lint` may report, each justified in a comment where it arises: no rule
+# names a conda environment or container (the Snakefile's header: one pip environment from
+# requirements/*.lock), and the download rule's shell command reads MIRROR_OPT, which is not a
+# param on purpose (workflow/rules/data.smk).
+JUSTIFIED_LINTS = {
+    "Specify a conda environment or container for each rule.": re.compile(r"rule \w+ \("),
+    "Shell command directly uses variable MIRROR_OPT from outside of the rule": re.compile(r"rule download \("),
+}
+
+
+def lints(output: str) -> list[tuple[str, str]]:
+    """(linted item, lint title) of every lint in `snakemake --lint`'s text output."""
+    found, item = [], None
+    for line in output.splitlines():
+        if m := re.fullmatch(r"Lints for (.+):", line):
+            item = m.group(1)
+        elif m := re.fullmatch(r"    \* (.+):", line):
+            found.append((item, m.group(1)))
+    return found
+
+
+@pytest.mark.parametrize("config", [[], ["--config", "preset=demo"]], ids=["default", "demo"])
+def test_lint_reports_only_the_justified_lints(tmp_path, config):
+    work = copy_workflow(tmp_path)
+    proc = snakemake(work, "--lint", *config)
+    found = lints(proc.stdout)
+    assert found, proc.stdout[-3000:]             # the linter ran (every rule lacks a conda env)
+    unjustified = [(item, title) for item, title in found
+                   if not (title in JUSTIFIED_LINTS and JUSTIFIED_LINTS[title].match(item))]
+    assert not unjustified, "\n".join(f"{item}: {title}" for item, title in unjustified)
+
+
+def test_the_workflow_files_are_formatted_with_snakefmt():
+    snakefmt = shutil.which("snakefmt")
+    if snakefmt is None:
+        pytest.skip("snakefmt is not installed (it comes with the dev extra)")
+    proc = subprocess.run([snakefmt, "--check", "--compact-diff", "."], cwd=REPO, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-3000:]
 
 
 # --- the demo end to end (one run shared by the checks) ------------------------------

@@ -17,19 +17,23 @@ stable, readable directory name (:func:`run_name`).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import os
 from pathlib import Path
 from typing import Mapping, Sequence
 
 from w2v.errors import W2VError
+from w2v.train import TrainConfig
 
 __all__ = [
     "SETTING_KEYS",
+    "CONFIG_KEYS",
     "default_schema_path",
     "merge",
     "load_config",
     "read_config_file",
+    "config_layers",
     "check_size",
     "resolve_config",
     "validate_config",
@@ -42,13 +46,27 @@ __all__ = [
     "write_study_runs",
 ]
 
-#: Settings that define one trained model (training baseline + vocabulary + slice).
-SETTING_KEYS = ("model", "loss", "negative", "dim", "window", "sample", "epochs", "optimizer", "lr",
-                "ns_exponent", "subsample", "cbow_sum", "shared_negatives", "min_count", "max_vocab", "max_docs")
+# The training settings (those ``w2v train`` has an option for) as (name, field), named as on the
+# command line and in config.yaml: declared once, by w2v.train.TrainConfig's fields and their metadata.
+_SETTINGS = tuple((f.metadata.get("name") or f.name, f) for f in dataclasses.fields(TrainConfig)
+                  if f.metadata.get("cli"))
 
-# Training keys passed to ``w2v train`` as ``--<key>`` when not None (see train_args).
-_TRAIN_FLAGS = ("model", "loss", "negative", "dim", "window", "sample", "epochs", "optimizer", "lr",
-                "ns_exponent", "subsample", "min_count", "max_vocab", "max_docs")
+#: Settings that define one trained model (training baseline + vocabulary + slice): what a study
+#: varies and what names a run (:func:`run_name`).
+SETTING_KEYS = tuple(name for name, f in _SETTINGS if f.metadata["study"])
+
+#: The keys of config.yaml that set a training setting: ``{section: {key: setting}}``
+#: (``training.seeds`` lists the seeds, one model each).
+CONFIG_KEYS: dict[str, dict[str, str]] = {}
+_CONFIG_KEY = {name: tuple(f.metadata["config"].split(".")) for name, f in _SETTINGS if f.metadata["config"]}
+for _name, (_section, _key) in _CONFIG_KEY.items():
+    CONFIG_KEYS.setdefault(_section, {})[_key] = _name
+del _name, _section, _key
+
+# Settings passed to ``w2v train`` as ``--<key> VALUE`` when not None, then the switches
+# (booleans) as ``--<key>`` when true (see train_args).
+_TRAIN_FLAGS = tuple(name for name, f in _SETTINGS if f.metadata["study"] and not isinstance(f.default, bool))
+_TRAIN_SWITCHES = tuple(name for name, f in _SETTINGS if f.metadata["study"] and isinstance(f.default, bool))
 
 # Losses that draw negative/noise samples (their name carries K).
 _SAMPLED_LOSSES = ("ns", "nce", "sampled")
@@ -198,6 +216,31 @@ def _read_yaml(path: Path, what: str) -> dict:
 def read_config_file(path: str | os.PathLike) -> dict:
     """The mapping in a configuration file, read as YAML without presets, merging or validation."""
     return _read_yaml(Path(path), "configuration file")
+
+
+def config_layers(configfiles: Sequence[str | os.PathLike] = (), cli_config: Mapping | None = None,
+                  base: str = "config.yaml") -> list[tuple[str, dict]]:
+    """The layers of a Snakemake run's configuration, lowest precedence first (``origins`` of :func:`resolve_config`).
+
+    ``base`` (empty when it does not exist; the first of ``configfiles`` then names
+    it), each of ``configfiles`` (``--configfile``), then ``cli_config`` (the
+    ``--config`` values). The files are read here, with :func:`read_config_file`,
+    before Snakemake's ``configfile:`` reads the base: that refuses nested aliases
+    expanding past any real configuration, where Snakemake's merge would expand
+    them into new mappings for minutes. A file is named as the user gave it:
+    relative to the working directory when inside it.
+    """
+    def shown(path) -> str:
+        rel = os.path.relpath(path)
+        return str(path) if rel.startswith("..") else rel
+
+    layers = [(shown(p), read_config_file(shown(p))) for p in configfiles]
+    if os.path.exists(base):
+        layers.insert(0, (base, read_config_file(base)))
+    else:
+        layers.insert(0, (layers[0][0] if layers else base, {}))
+    layers.append(("--config", dict(cli_config or {})))
+    return layers
 
 
 def load_config(path: str | os.PathLike, overrides: Mapping | None = None,
@@ -411,10 +454,14 @@ def validate_config(config: Mapping, source: str = "config.yaml",
 
 def _baseline(config: Mapping) -> dict:
     """The settings of the baseline model (training + vocabulary), before study overrides."""
-    settings = {k: config["training"].get(k) for k in SETTING_KEYS if k in config["training"]}
-    settings["min_count"] = config["vocab"]["min_count"]
-    settings["max_vocab"] = config["vocab"].get("max_vocab")
-    settings.setdefault("max_docs", None)
+    settings = {}
+    for name in SETTING_KEYS:
+        section, key = _CONFIG_KEY.get(name, (None, None))
+        if section == "training":
+            if key in config["training"]:  # left out: the trainer's default
+                settings[name] = config["training"][key]
+        else:  # the vocabulary's (None when unset), or a slice only a study sets
+            settings[name] = config[section].get(key) if section else None
     return settings
 
 
@@ -556,10 +603,9 @@ def train_args(point: Mapping) -> list[str]:
         if value is None:
             continue
         args += [f"--{key.replace('_', '-')}", _fmt(value)]
-    if settings.get("cbow_sum"):
-        args.append("--cbow-sum")
-    if settings.get("shared_negatives"):
-        args.append("--shared-negatives")
+    for key in _TRAIN_SWITCHES:
+        if settings.get(key):
+            args.append(f"--{key.replace('_', '-')}")
     args += ["--seed", str(point["seed"])]
     for key, value in point_tags(point).items():
         args += ["--tag", f"{key}={value}"]

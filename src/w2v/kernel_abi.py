@@ -8,6 +8,8 @@ trainer (:mod:`w2v.train`, which need not load Numba) both read them from here.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 # Architectures
 SG = 0
 CBOW = 1
@@ -63,3 +65,39 @@ def numba_signature(name: str) -> str:
         code = _NUMBA_CODES[dtype]
         parts.append(code if ndim == 0 else code + "[" + ", ".join([":"] * (ndim - 1) + ["::1"]) + "]")
     return f"{result}({', '.join(parts)})"
+
+
+class KernelInputs(NamedTuple):
+    """What ``train_chunk`` reads besides the chunk, built once per training (``w2v.train.kernel_inputs``).
+
+    The per-call arguments (the chunk's segments, this thread's learning rate,
+    generator state and hot-row copies) come with :meth:`chunk_args`, which
+    puts everything in the order of the table above, so no caller lists two
+    dozen arguments by hand.
+    """
+
+    ids: object            # int32 (tokens,): the encoded corpus
+    seg_bounds: object     # int64 (segments + 1,): token positions of the segments
+    wi: object             # float32 (V, dim): input vectors
+    wo: object             # float32 (V or V-1, dim): output vectors / Huffman nodes
+    keep: object           # float32 (V,): subsampling keep probabilities
+    alias_prob: object     # float32 (V,): the noise distribution's alias table
+    alias_idx: object      # int32 (V,)
+    log_q: object          # float32 (V,): log q(w) (NCE, sampled softmax)
+    points: object         # int32 (V, depth): Huffman paths (hs; 1x1 otherwise)
+    codes: object          # int8 (V, depth)
+    lengths: object        # int32 (V,)
+    mi: object             # optimiser moments and step counts of wi and wo (1x1 / 1 for SGD)
+    vi: object
+    ti: object
+    mo: object
+    vo: object
+    to: object
+    iparams: object        # int64 (N_IPARAMS,): model, loss, K, window, optimiser, flags
+    hot_o: object          # int64 (H,): output rows trained in per-thread copies (empty: none)
+    slot_o: object         # int32 (V,) or (0,): row -> its copy, -1 for the others
+
+    def chunk_args(self, s0: int, s1: int, fparams, state, loc_o) -> tuple:
+        """The arguments of ``train_chunk`` for segments ``s0 .. s1-1``, in the exported order."""
+        given = {**self._asdict(), "s0": s0, "s1": s1, "fparams": fparams, "state": state, "loc_o": loc_o}
+        return tuple(given[name] for name, *_ in _TRAIN_CHUNK_ARGS)

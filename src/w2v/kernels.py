@@ -7,12 +7,20 @@ Layout (after fastText's ``Loss`` classes, flattened for Numba):
   each centre word and forms the training examples of the architecture:
   skip-gram (input = one context word, target = the centre word) or CBOW
   (input = mean or sum of the context words, target = the centre word).
-- :func:`output_step` is the one entry point of the output layers: given the
-  hidden vector ``h`` and the target word it computes the loss, accumulates
-  ``-dL/dh`` into ``neu1e`` and updates the output rows it touched. Loss kinds:
-  full softmax, hierarchical softmax, negative sampling, NCE, sampled softmax.
+- The output layers (:func:`_binary_logistic` for negative sampling and NCE,
+  :func:`_hierarchical`, :func:`_sampled`, :func:`_full_softmax`) share one
+  signature: given the hidden vector ``h`` and the target word each computes
+  the loss, accumulates ``-dL/dh`` into ``neu1e`` and updates the output rows it
+  touched. :func:`output_step` dispatches on the loss kind; the walk does not
+  know which layer it trains.
 - :func:`update_row` applies one optimiser step to one row (SGD, lazy Adam with
   per-row step counts, AdaGrad); every parameter update goes through it.
+- The inputs travel in a few named tuples built once per chunk by
+  :func:`train_chunk`: :data:`Tables` (noise alias table, log q, Huffman paths),
+  :data:`Optimiser` (one per matrix), :data:`Hot` (thread-private rows),
+  :data:`Work` and :data:`Buffers` (work buffers). ``train_chunk`` itself keeps
+  flat arguments: it is the exported entry point (``w2v.kernel_abi``), and the
+  trainer assembles them in one place (``KernelInputs.chunk_args``).
 
 All kernels are ``nogil`` so Python threads run them in parallel (Hogwild:
 threads share the weight matrices without locks, as word2vec.c and gensim do).
@@ -36,6 +44,7 @@ The exact objective and gradients are derived in ``docs/theory.md``.
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import llvmlite.binding as llvm
 import numpy as np
@@ -180,7 +189,7 @@ def draw_noise(state, alias_prob, alias_idx):
 
 
 @njit(**_fast)
-def draw_ahead(state, alias_prob, alias_idx, wo, slot_o, loc_o, ahead):
+def draw_ahead(state, tab, wo, hot, ahead):
     """Draw the noise words of the *next* example into ``ahead`` and prefetch their output rows.
 
     The negative-sampling layers keep their draws one example ahead, so that the
@@ -188,9 +197,9 @@ def draw_ahead(state, alias_prob, alias_idx, wo, slot_o, loc_o, ahead):
     example is computed.
     """
     for j in range(ahead.shape[0]):
-        w = draw_noise(state, alias_prob, alias_idx)
+        w = draw_noise(state, tab.alias_prob, tab.alias_idx)
         ahead[j] = w
-        m, r = _row(wo, loc_o, slot_o, w)
+        m, r = _row(wo, hot.loc, hot.slot, w)
         _prefetch_row(m, r)
 
 
@@ -324,14 +333,37 @@ def update_row(w, r, g, x, scale, opt, lr, m, v, t, fparams):
             w[r, k] -= np.float32(lr) * grad / (math.sqrt(v[r, k]) + eps)
 
 
+# --------------------------------------------------------------------------- the bundles
+# The kernel's inputs travel in a few named tuples (Numba passes them as structs; inlined, a
+# field read is a plain load), built once per chunk by train_chunk, after gensim's
+# Word2VecConfig: what the output layers and the walk need, not two dozen loose arguments.
+#: The sampling tables: the noise distribution's alias table and log q (NCE, sampled softmax),
+#: and the Huffman paths (hierarchical softmax).
+Tables = namedtuple("Tables", ["alias_prob", "alias_idx", "log_q", "points", "codes", "lengths"])
+#: One matrix's optimiser: the kind, this chunk's rate, the moments and step counts (Adam,
+#: AdaGrad; 1x1 placeholders for SGD) and the float parameters (beta1, beta2, eps).
+Optimiser = namedtuple("Optimiser", ["kind", "lr", "m", "v", "t", "fparams"])
+#: This thread's copies of the hot output rows (see _row): the shared rows' ids, the map from a
+#: row to its copy, and the copies with their snapshot.
+Hot = namedtuple("Hot", ["rows", "slot", "loc"])
+#: The output layers' work buffers: candidate rows, their logits, the next example's noise words.
+Work = namedtuple("Work", ["cand", "logits", "ahead"])
+
+
 @njit(**_fast)
-def _out_update(wo, r, g, h, neu1e, opt, lr, mo, vo, to, fparams):
+def _step(w, r, g, x, o):
+    """:func:`update_row` with the optimiser ``o`` (an :data:`Optimiser`), scale 1."""
+    update_row(w, r, g, x, 1.0, o.kind, o.lr, o.m, o.v, o.t, o.fparams)
+
+
+@njit(**_fast)
+def _out_update(wo, r, g, h, neu1e, o):
     """The common two-line core of every output layer: backprop into ``h``, then update row ``r``.
 
     With SGD both happen in one pass over the row.
     """
-    if opt == SGD:
-        a = np.float32(lr * g)
+    if o.kind == SGD:
+        a = np.float32(o.lr * g)
         for k in range(h.shape[0]):
             wk = wo[r, k]
             neu1e[k] += g * wk
@@ -339,117 +371,138 @@ def _out_update(wo, r, g, h, neu1e, opt, lr, mo, vo, to, fparams):
         return
     for k in range(h.shape[0]):
         neu1e[k] += g * wo[r, k]
-    update_row(wo, r, g, h, 1.0, opt, lr, mo, vo, to, fparams)
+    _step(wo, r, g, h, o)
 
 
 # --------------------------------------------------------------------------- output layers
+# Each output layer takes the hidden vector ``h`` and the target word, returns the example's
+# loss, adds ``-dL/dh`` to ``neu1e`` (the caller adds it to the input rows) and updates the
+# output rows it touched through the optimiser ``o``. Rows listed in ``hot.slot`` are read and
+# written in this thread's copies (:func:`_row`). The exact objectives: docs/theory.md, §2.
 @njit(**_fast)
-def output_step(loss_kind, h, target, wo, neu1e, K, state,
-                alias_prob, alias_idx, log_q, points, codes, lengths,
-                opt, lr, mo, vo, to, fparams, cand, logits, ahead, slot_o, loc_o):
-    """One training example through the output layer; returns its loss.
+def _binary_logistic(nce, h, target, wo, neu1e, K, state, tab, o, work, hot):
+    """Negative sampling (``nce`` False) or NCE: logistic losses on the target and K noise words.
 
-    ``neu1e`` receives ``-dL/dh`` (to be added to the input rows by the caller);
-    the output rows are updated in place through :func:`update_row`.
-    For NS and NCE, ``ahead`` holds this example's K noise words (drawn by
-    :func:`draw_ahead`) and is refilled with the next example's. Rows listed in
-    ``slot_o`` are read and written in this thread's copies ``loc_o`` (:func:`_row`).
+    The noise words were drawn one example ahead into ``work.ahead`` (:func:`draw_ahead`),
+    which is refilled with the next example's; a noise word equal to the target is dropped.
+    NCE shifts every logit by ``-log(K q(w))`` (TensorFlow's nce_loss).
     """
-    loss = 0.0
-    if loss_kind == NS or loss_kind == NCE:
-        # Binary logistic losses on the target (label 1) and K noise words (label 0).
-        # NCE shifts every logit by -log(K q(w)) (TensorFlow's nce_loss).
-        n = 0
-        for j in range(K):
-            w = ahead[j]
-            if w != target:
-                cand[n] = w
-                n += 1
-        draw_ahead(state, alias_prob, alias_idx, wo, slot_o, loc_o, ahead)
-        for j in range(n + 1):
-            if j == 0:
-                w = target
-                label = 1.0
-            else:
-                w = cand[j - 1]
-                label = 0.0
-            m, r = _row(wo, loc_o, slot_o, w)
-            f = _dot(h, m, r)
-            if loss_kind == NCE:
-                f -= log_q[w] + math.log(K)
-            if label > 0.5:
-                s, sp = _sigmoid_softplus(f)
-                loss += sp
-            else:
-                s, sp = _sigmoid_softplus(-f)
-                loss += sp
-                s = 1.0 - s
-            _out_update(m, r, np.float32(label - s), h, neu1e, opt, lr, mo, vo, to, fparams)
-    elif loss_kind == HS:
-        # Binary decisions along the Huffman path: P(code=0 at node n) = σ(h·wo[n]).
-        for d in range(lengths[target]):
-            m, r = _row(wo, loc_o, slot_o, points[target, d])
-            f = _dot(h, m, r)
-            sign = 1.0 - 2.0 * codes[target, d]
-            s, sp = _sigmoid_softplus(sign * f)
-            loss += sp
-            # d(-log σ(sign f))/df = -sign (1 - σ(sign f)); ascent coefficient = sign (1 - s)
-            _out_update(m, r, np.float32(sign * (1.0 - s)), h, neu1e, opt, lr, mo, vo, to, fparams)
-    elif loss_kind == SAMPLED:
-        # Softmax over {target} ∪ K noise words, logits corrected by -log q(w);
-        # accidental hits (noise == target) are removed, as in TensorFlow.
-        n = 0
-        cand[0] = target
-        m, r = _row(wo, loc_o, slot_o, target)
-        logits[0] = _dot(h, m, r) - log_q[target]
-        n = 1
-        for j in range(K):
-            w = draw_noise(state, alias_prob, alias_idx)
-            if w == target:
-                continue
+    cand = work.cand
+    n = 0
+    for j in range(K):
+        w = work.ahead[j]
+        if w != target:
             cand[n] = w
-            m, r = _row(wo, loc_o, slot_o, w)
-            logits[n] = _dot(h, m, r) - log_q[w]
             n += 1
-        mx = logits[0]
-        for j in range(1, n):
-            if logits[j] > mx:
-                mx = logits[j]
-        z = 0.0
-        for j in range(n):
-            logits[j] = math.exp(logits[j] - mx)
-            z += logits[j]
-        loss = -math.log(logits[0] / z)
-        for j in range(n):
-            p = logits[j] / z
-            g = (1.0 if j == 0 else 0.0) - p
-            m, r = _row(wo, loc_o, slot_o, cand[j])
-            _out_update(m, r, np.float32(g), h, neu1e, opt, lr, mo, vo, to, fparams)
-    else:  # SOFTMAX over the whole vocabulary: O(V d) per example
-        V = wo.shape[0]
-        mx = -1e30
-        for j in range(V):
-            m, r = _row(wo, loc_o, slot_o, j)
-            logits[j] = _dot(h, m, r)
-            if logits[j] > mx:
-                mx = logits[j]
-        z = 0.0
-        for j in range(V):
-            logits[j] = math.exp(logits[j] - mx)
-            z += logits[j]
-        loss = -math.log(logits[target] / z)
-        for j in range(V):
-            p = logits[j] / z
-            g = (1.0 if j == target else 0.0) - p
-            m, r = _row(wo, loc_o, slot_o, j)
-            _out_update(m, r, np.float32(g), h, neu1e, opt, lr, mo, vo, to, fparams)
+    draw_ahead(state, tab, wo, hot, work.ahead)
+    loss = 0.0
+    for j in range(n + 1):
+        if j == 0:
+            w = target
+            label = 1.0
+        else:
+            w = cand[j - 1]
+            label = 0.0
+        m, r = _row(wo, hot.loc, hot.slot, w)
+        f = _dot(h, m, r)
+        if nce:
+            f -= tab.log_q[w] + math.log(K)
+        if label > 0.5:
+            s, sp = _sigmoid_softplus(f)
+            loss += sp
+        else:
+            s, sp = _sigmoid_softplus(-f)
+            loss += sp
+            s = 1.0 - s
+        _out_update(m, r, np.float32(label - s), h, neu1e, o)
     return loss
+
+
+@njit(**_fast)
+def _hierarchical(h, target, wo, neu1e, tab, o, hot):
+    """Hierarchical softmax: binary decisions along the target's Huffman path, P(code=0 at node n) = σ(h·wo[n])."""
+    loss = 0.0
+    for d in range(tab.lengths[target]):
+        m, r = _row(wo, hot.loc, hot.slot, tab.points[target, d])
+        f = _dot(h, m, r)
+        sign = 1.0 - 2.0 * tab.codes[target, d]
+        s, sp = _sigmoid_softplus(sign * f)
+        loss += sp
+        # d(-log σ(sign f))/df = -sign (1 - σ(sign f)); ascent coefficient = sign (1 - s)
+        _out_update(m, r, np.float32(sign * (1.0 - s)), h, neu1e, o)
+    return loss
+
+
+@njit(**_fast)
+def _softmax_over(n, pos, every, h, wo, neu1e, o, work, hot):
+    """Softmax cross-entropy over ``n`` candidate rows whose logits are ``work.logits[:n]``; candidate
+    ``pos`` is the target. The candidates are ``work.cand[:n]``, or with ``every`` the rows ``0..n-1``.
+    Updates every candidate's row; returns the loss."""
+    logits = work.logits
+    mx = logits[0]
+    for j in range(1, n):
+        if logits[j] > mx:
+            mx = logits[j]
+    z = 0.0
+    for j in range(n):
+        logits[j] = math.exp(logits[j] - mx)
+        z += logits[j]
+    loss = -math.log(logits[pos] / z)
+    for j in range(n):
+        p = logits[j] / z
+        g = (1.0 if j == pos else 0.0) - p
+        m, r = _row(wo, hot.loc, hot.slot, j if every else work.cand[j])
+        _out_update(m, r, np.float32(g), h, neu1e, o)
+    return loss
+
+
+@njit(**_fast)
+def _sampled(h, target, wo, neu1e, K, state, tab, o, work, hot):
+    """Sampled softmax: a softmax over {target} ∪ K noise words, logits corrected by ``-log q(w)``;
+    accidental hits (noise == target) are removed, as in TensorFlow."""
+    cand, logits = work.cand, work.logits
+    cand[0] = target
+    m, r = _row(wo, hot.loc, hot.slot, target)
+    logits[0] = _dot(h, m, r) - tab.log_q[target]
+    n = 1
+    for j in range(K):
+        w = draw_noise(state, tab.alias_prob, tab.alias_idx)
+        if w == target:
+            continue
+        cand[n] = w
+        m, r = _row(wo, hot.loc, hot.slot, w)
+        logits[n] = _dot(h, m, r) - tab.log_q[w]
+        n += 1
+    return _softmax_over(n, 0, False, h, wo, neu1e, o, work, hot)
+
+
+@njit(**_fast)
+def _full_softmax(h, target, wo, neu1e, o, work, hot):
+    """The full softmax over the whole vocabulary: O(V d) per example."""
+    V = wo.shape[0]
+    for j in range(V):
+        m, r = _row(wo, hot.loc, hot.slot, j)
+        work.logits[j] = _dot(h, m, r)
+    return _softmax_over(V, target, True, h, wo, neu1e, o, work, hot)
+
+
+@njit(**_fast)
+def output_step(loss_kind, h, target, wo, neu1e, K, state, tab, o, work, hot):
+    """One training example through the output layer ``loss_kind``; returns its loss (the dispatcher of the layers above)."""
+    if loss_kind == NS:
+        return _binary_logistic(False, h, target, wo, neu1e, K, state, tab, o, work, hot)
+    if loss_kind == NCE:
+        return _binary_logistic(True, h, target, wo, neu1e, K, state, tab, o, work, hot)
+    if loss_kind == HS:
+        return _hierarchical(h, target, wo, neu1e, tab, o, hot)
+    if loss_kind == SAMPLED:
+        return _sampled(h, target, wo, neu1e, K, state, tab, o, work, hot)
+    return _full_softmax(h, target, wo, neu1e, o, work, hot)
 
 
 # --------------------------------------------------------------------------- skip-gram, shared negatives
 @njit(**_fast)
-def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
-                  opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, g, delta, h, ahead, slot_o, loc_o):
+def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, tab, o_in, o_out, hot, buf):
     """Skip-gram + negative sampling for one centre word with K negatives shared by its window.
 
     The (n contexts) × (1 + K targets) block of logits is formed first; then
@@ -461,6 +514,7 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
     rows are read once instead of n times. Hot output rows live in this
     thread's copies (:func:`_row`). Returns (loss, number of (centre, context) pairs).
     """
+    ctx, tgt, g, delta, h, ahead = buf.ctx, buf.tgt, buf.gbuf, buf.delta, buf.h, buf.work.ahead
     centre = sent[i]
     n = 0
     for j in range(lo, hi):
@@ -476,14 +530,14 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
         if w != centre:
             tgt[nt] = w
             nt += 1
-    draw_ahead(state, alias_prob, alias_idx, wo, slot_o, loc_o, ahead)
+    draw_ahead(state, tab, wo, hot, ahead)
     loss = 0.0
     d = wi.shape[1]
     # the block of logits -> ascent coefficients g[a, b] (label 1 for b = 0, the centre)
     for a in range(n):
         ca = ctx[a]
         for b in range(nt):
-            mo_, tb = _row(wo, loc_o, slot_o, tgt[b])
+            mo_, tb = _row(wo, hot.loc, hot.slot, tgt[b])
             f = np.float32(0.0)
             for k in range(d):
                 f += wi[ca, k] * mo_[tb, k]
@@ -499,7 +553,7 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
         for k in range(d):
             delta[a, k] = 0.0
     for b in range(nt):
-        mo_, tb = _row(wo, loc_o, slot_o, tgt[b])
+        mo_, tb = _row(wo, hot.loc, hot.slot, tgt[b])
         for a in range(n):
             gab = g[a, b]
             for k in range(d):
@@ -513,28 +567,34 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
             ca = ctx[a]
             for k in range(d):
                 h[k] += gab * wi[ca, k]
-        mo_, tb = _row(wo, loc_o, slot_o, tgt[b])
-        update_row(mo_, tb, 1.0, h, 1.0, opt, lr, mo, vo, to, fparams)
+        mo_, tb = _row(wo, hot.loc, hot.slot, tgt[b])
+        _step(mo_, tb, 1.0, h, o_out)
     for a in range(n):
         for k in range(d):
             h[k] = delta[a, k]
-        update_row(wi, ctx[a], 1.0, h, 1.0, opt, lr, mi, vi, ti, fparams)
+        _step(wi, ctx[a], 1.0, h, o_in)
     return loss, n
 
 
 # --------------------------------------------------------------------------- the window walk
+#: The walk's own work buffers (allocated by train_chunk): the subsampled segment, the hidden
+#: vector and its gradient, the shared-negatives block (contexts, targets, coefficients, input
+#: directions) and the output layers' :data:`Work`.
+Buffers = namedtuple("Buffers", ["sent", "h", "neu1e", "ctx", "tgt", "gbuf", "delta", "work"])
+
+
 @njit(**_fast)
-def _prefetch_target(loss_kind, wo, target, points, lengths, slot_o, loc_o):
+def _prefetch_target(loss_kind, wo, target, tab, hot):
     """Prefetch the output rows an example with this target word will read first.
 
     NS / NCE / sampled softmax: the target's row; HS: the inner nodes of its path.
     """
     if loss_kind == HS:
-        for d in range(lengths[target]):
-            m, r = _row(wo, loc_o, slot_o, points[target, d])
+        for d in range(tab.lengths[target]):
+            m, r = _row(wo, hot.loc, hot.slot, tab.points[target, d])
             _prefetch_row(m, r)
     elif loss_kind != SOFTMAX:
-        m, r = _row(wo, loc_o, slot_o, target)
+        m, r = _row(wo, hot.loc, hot.slot, target)
         _prefetch_row(m, r)
 
 
@@ -545,11 +605,13 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
                 hot_o, slot_o, loc_o):
     """Train on segments ``s0 .. s1-1`` of the encoded corpus (one shared window walk).
 
-    ``seg_bounds[s] .. seg_bounds[s+1]`` are the token positions of segment ``s``
-    in ``ids``; windows never cross a segment boundary. Each segment is first
-    subsampled (word ``w`` kept with probability ``keep[w]``), then for every
-    kept centre word an effective window ``b`` is drawn uniformly in
-    ``1 .. window`` (word2vec.c's dynamic window).
+    The exported entry point: flat arguments, in the order of
+    :data:`w2v.kernel_abi.EXPORTS` (the trainer assembles them in one place,
+    ``w2v.train.KernelInputs``). ``seg_bounds[s] .. seg_bounds[s+1]`` are the
+    token positions of segment ``s`` in ``ids``; windows never cross a segment
+    boundary. Each segment is first subsampled (word ``w`` kept with probability
+    ``keep[w]``), then for every kept centre word an effective window ``b`` is
+    drawn uniformly in ``1 .. window`` (word2vec.c's dynamic window).
 
     Returns ``(loss_sum, n_examples, n_words, n_kept)``: the summed loss over the
     training examples (a skip-gram (centre, context) pair, or a CBOW centre
@@ -563,40 +625,39 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
     (then the copies are reloaded, with the other threads' changes). Empty
     ``hot_o`` and ``slot_o``: no hot rows.
 
-    This function only allocates the work buffers; the walk itself is
-    :func:`_walk`, compiled without Numba's reference counting.
+    This function bundles the inputs and allocates the work buffers; the walk
+    itself is :func:`_walk`, compiled without Numba's reference counting.
     """
     loss_kind = iparams[I_LOSS]
     K = iparams[I_NEG]
     window = iparams[I_WINDOW]
+    opt = iparams[I_OPT]
+    lr = fparams[F_LR]
     d = wi.shape[1]
     maxlen = 0
     for s in range(s0, s1):
         ln = seg_bounds[s + 1] - seg_bounds[s]
         if ln > maxlen:
             maxlen = ln
-    sent = np.empty(maxlen, dtype=np.int32)
-    h = np.empty(d, dtype=np.float32)
-    neu1e = np.empty(d, dtype=np.float32)
     ncand = K + 1
     if loss_kind == SOFTMAX:
         ncand = wo.shape[0]
-    cand = np.empty(ncand, dtype=np.int64)
-    logits = np.empty(ncand, dtype=np.float64)
-    ctx = np.empty(2 * window, dtype=np.int64)
-    tgt = np.empty(K + 1, dtype=np.int64)
-    gbuf = np.empty((2 * window, K + 1), dtype=np.float32)
-    delta = np.empty((2 * window, d), dtype=np.float32)
-    ahead = np.empty(K, dtype=np.int64)
+    work = Work(np.empty(ncand, dtype=np.int64), np.empty(ncand, dtype=np.float64), np.empty(K, dtype=np.int64))
+    buf = Buffers(np.empty(maxlen, dtype=np.int32), np.empty(d, dtype=np.float32), np.empty(d, dtype=np.float32),
+                  np.empty(2 * window, dtype=np.int64), np.empty(K + 1, dtype=np.int64),
+                  np.empty((2 * window, K + 1), dtype=np.float32), np.empty((2 * window, d), dtype=np.float32),
+                  work)
+    tab = Tables(alias_prob, alias_idx, log_q, points, codes, lengths)
+    o_in = Optimiser(opt, lr, mi, vi, ti, fparams)
+    o_out = Optimiser(opt, lr, mo, vo, to, fparams)
+    hot = Hot(hot_o, slot_o, loc_o)
     # the generator state is written at every draw: keep it on a cache line of its own
     # (element 8 of 16 lies on a line inside the allocation, wherever that starts), so
     # that threads never share the line
     rng = np.empty(16, dtype=np.uint64)
     rng[8] = state[0]
     _hot_load(wo, hot_o, loc_o)
-    result = _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, points, codes, lengths,
-                   mi, vi, ti, mo, vo, to, iparams, fparams, rng[8:9],
-                   sent, h, neu1e, cand, logits, ctx, tgt, gbuf, delta, ahead, hot_o, slot_o, loc_o)
+    result = _walk(ids, seg_bounds, s0, s1, wi, wo, keep, iparams, rng[8:9], tab, o_in, o_out, hot, buf)
     _hot_merge(wo, hot_o, loc_o)
     state[0] = rng[8]
     return result
@@ -605,23 +666,20 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
 # Reference counting off: every array passed to an inlined helper would otherwise
 # cost an atomic increment and a decrement (a function call) in the innermost loops.
 @njit(nogil=True, fastmath=True, cache=True, _nrt=False)
-def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, points, codes, lengths,
-          mi, vi, ti, mo, vo, to, iparams, fparams, state,
-          sent, h, neu1e, cand, logits, ctx, tgt, gbuf, delta, ahead, hot_o, slot_o, loc_o):
-    """The window walk of :func:`train_chunk`, given its work buffers (same arguments and result)."""
+def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, iparams, state, tab, o_in, o_out, hot, buf):
+    """The window walk of :func:`train_chunk`, given its bundles and work buffers (same result)."""
     model = iparams[I_MODEL]
     loss_kind = iparams[I_LOSS]
     K = iparams[I_NEG]
     window = iparams[I_WINDOW]
-    opt = iparams[I_OPT]
     cbow_mean = iparams[I_CBOW_MEAN] != 0
     shared = iparams[I_SHARED_NEG] != 0
     hot_sync = iparams[I_HOT_SYNC]
     next_sync = hot_sync
-    lr = fparams[F_LR]
     d = wi.shape[1]
+    sent, h, neu1e, work = buf.sent, buf.h, buf.neu1e, buf.work
     if loss_kind == NS or loss_kind == NCE:
-        draw_ahead(state, alias_prob, alias_idx, wo, slot_o, loc_o, ahead)
+        draw_ahead(state, tab, wo, hot, work.ahead)
 
     loss_sum = 0.0
     n_examples = 0
@@ -639,24 +697,22 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, p
         n_words += seg_bounds[s + 1] - seg_bounds[s]
         n_kept += n
         for i in range(n):
-            if hot_o.shape[0] != 0 and hot_sync > 0 and n_examples >= next_sync:
+            if hot.rows.shape[0] != 0 and hot_sync > 0 and n_examples >= next_sync:
                 # hand this thread's hot-row changes to the others and take theirs
-                _hot_merge(wo, hot_o, loc_o)
-                _hot_load(wo, hot_o, loc_o)
+                _hot_merge(wo, hot.rows, hot.loc)
+                _hot_load(wo, hot.rows, hot.loc)
                 next_sync = n_examples + hot_sync
             # start loading the rows of the next centre: its target row(s) and the
             # input row of the word that enters the window
             if i + 1 < n:
-                _prefetch_target(loss_kind, wo, sent[i + 1], points, lengths, slot_o, loc_o)
+                _prefetch_target(loss_kind, wo, sent[i + 1], tab, hot)
                 _prefetch_row(wi, sent[min(i + 1 + window, n - 1)])
             b = 1 + _below(state, window)  # effective window in 1..window
             lo = max(0, i - b)
             hi = min(n, i + b + 1)
             if model == SG:
                 if shared and loss_kind == NS:
-                    l, c = _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, alias_prob, alias_idx,
-                                         opt, lr, mi, vi, ti, mo, vo, to, fparams, ctx, tgt, gbuf, delta, h,
-                                         ahead, slot_o, loc_o)
+                    l, c = _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, tab, o_in, o_out, hot, buf)
                     loss_sum += l
                     n_examples += c
                     continue
@@ -668,10 +724,8 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, p
                         neu1e[k] = 0.0
                     # the input row itself is the hidden vector: output_step only reads it
                     # (wi[c] changes after it), so no copy is needed
-                    loss_sum += output_step(loss_kind, wi[c], sent[i], wo, neu1e, K, state,
-                                            alias_prob, alias_idx, log_q, points, codes, lengths,
-                                            opt, lr, mo, vo, to, fparams, cand, logits, ahead, slot_o, loc_o)
-                    update_row(wi, c, 1.0, neu1e, 1.0, opt, lr, mi, vi, ti, fparams)
+                    loss_sum += output_step(loss_kind, wi[c], sent[i], wo, neu1e, K, state, tab, o_out, work, hot)
+                    _step(wi, c, 1.0, neu1e, o_in)
                     n_examples += 1
             else:  # CBOW
                 cw = hi - lo - 1
@@ -689,14 +743,12 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, alias_prob, alias_idx, log_q, p
                     inv = np.float32(1.0 / cw)
                     for k in range(d):
                         h[k] *= inv
-                loss_sum += output_step(loss_kind, h, sent[i], wo, neu1e, K, state,
-                                        alias_prob, alias_idx, log_q, points, codes, lengths,
-                                        opt, lr, mo, vo, to, fparams, cand, logits, ahead, slot_o, loc_o)
+                loss_sum += output_step(loss_kind, h, sent[i], wo, neu1e, K, state, tab, o_out, work, hot)
                 # word2vec.c adds the full neu1e to every context row, also for the mean
                 # (see docs/theory.md: an input learning rate scaled by cw).
                 for j in range(lo, hi):
                     if j != i:
-                        update_row(wi, sent[j], 1.0, neu1e, 1.0, opt, lr, mi, vi, ti, fparams)
+                        _step(wi, sent[j], 1.0, neu1e, o_in)
                 n_examples += 1
     return loss_sum, n_examples, n_words, n_kept
 
@@ -713,18 +765,14 @@ def example_step(loss_kind, h, target, wo, K, seed, alias_prob, alias_idx, log_q
     state = seed_state(seed, 0, 0)
     neu1e = np.zeros(h.shape[0], dtype=np.float32)
     ncand = max(K + 1, wo.shape[0])
-    cand = np.empty(ncand, dtype=np.int64)
-    logits = np.empty(ncand, dtype=np.float64)
-    dummy2 = np.zeros((1, 1), dtype=np.float32)
-    dummy1 = np.zeros(1, dtype=np.int64)
-    fparams = np.zeros(N_FPARAMS, dtype=np.float32)
-    ahead = np.empty(K, dtype=np.int64)
-    no_slot = np.empty(0, dtype=np.int32)
+    work = Work(np.empty(ncand, dtype=np.int64), np.empty(ncand, dtype=np.float64), np.empty(K, dtype=np.int64))
+    none2 = np.zeros((1, 1), dtype=np.float32)
+    sgd = Optimiser(SGD, lr, none2, none2, np.zeros(1, dtype=np.int64), np.zeros(N_FPARAMS, dtype=np.float32))
+    hot = Hot(np.zeros(0, dtype=np.int64), np.empty(0, dtype=np.int32), none2)
+    tab = Tables(alias_prob, alias_idx, log_q, points, codes, lengths)
     if loss_kind == NS or loss_kind == NCE:
-        draw_ahead(state, alias_prob, alias_idx, wo, no_slot, dummy2, ahead)
-    loss = output_step(loss_kind, h, target, wo, neu1e, K, state, alias_prob, alias_idx, log_q,
-                       points, codes, lengths, SGD, lr, dummy2, dummy2, dummy1, fparams, cand, logits, ahead,
-                       no_slot, dummy2)
+        draw_ahead(state, tab, wo, hot, work.ahead)
+    loss = output_step(loss_kind, h, target, wo, neu1e, K, state, tab, sgd, work, hot)
     return loss, neu1e
 
 

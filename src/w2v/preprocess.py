@@ -62,6 +62,7 @@ from w2v.io import atomic_open, atomic_path, open_text
 __all__ = [
     "MORPHS",
     "FLAGS",
+    "variant_pattern",
     "DEFAULT_VARIANTS",
     "NUMERIC_ENTITY_LABELS",
     "Variant",
@@ -74,14 +75,28 @@ __all__ = [
     "shard_range",
 ]
 
+#: The grammar of a variant name, ``<morph>[+nostop][+num][+ner]``, is declared here once:
+#: :func:`variant_pattern` builds its regular expression from these two tuples, which
+#: :meth:`Variant.parse`, the workflow's ``variant`` wildcard and (checked by a test) the
+#: configuration schema's ``$defs.variant.pattern`` use.
 MORPHS = ("raw", "stem", "lemma")
-#: Optional flags, in the order they appear in a variant's name.
+#: Optional flags, in the order they appear in a variant's name (and of Variant's fields).
 FLAGS = ("nostop", "num", "ner")
 #: The variants the study prepares by default (``+ner`` needs a model).
 DEFAULT_VARIANTS = ("raw", "stem", "lemma", "raw+nostop", "raw+num")
 #: spaCy entity labels that ``+ner`` does not replace (numbers are ``+num``'s job).
 NUMERIC_ENTITY_LABELS = frozenset(
     {"DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"})
+
+
+def variant_pattern() -> str:
+    """The regular expression of a variant name (unanchored): ``(raw|stem|lemma)(\\+nostop)?(\\+num)?(\\+ner)?``.
+
+    Group 1 is the morphology, groups 2... the flags of :data:`FLAGS` (each at
+    most once, in that order).
+    """
+    morph = "|".join(re.escape(m) for m in MORPHS)
+    return f"({morph})" + "".join(f"(\\+{re.escape(flag)})?" for flag in FLAGS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,8 +115,13 @@ class Variant:
     @classmethod
     def parse(cls, name: str) -> "Variant":
         """Parse ``<morph>[+nostop][+num][+ner]`` (flags in this order, each at most once)."""
-        allowed = f"use <morph>[+nostop][+num][+ner] with morph one of {'|'.join(MORPHS)}, e.g. 'lemma+nostop+num'"
-        parts = str(name).strip().split("+")
+        match = re.fullmatch(variant_pattern(), str(name))
+        if match is not None:
+            return cls(match.group(1), *(flag is not None for flag in match.groups()[1:]))
+        # Not a variant: name the first wrong part.
+        grammar = "<morph>" + "".join(f"[+{flag}]" for flag in FLAGS)
+        allowed = f"use {grammar} with morph one of {'|'.join(MORPHS)}, e.g. 'lemma+nostop+num'"
+        parts = str(name).split("+")
         if parts[0] not in MORPHS:
             raise W2VError(f"variant {name!r}: unknown morphology {parts[0]!r}; {allowed}")
         flags = parts[1:]
@@ -111,7 +131,7 @@ class Variant:
         positions = [FLAGS.index(f) for f in flags]
         if positions != sorted(set(positions)):
             raise W2VError(f"variant {name!r}: flags repeated or out of order; {allowed}")
-        return cls(parts[0], "nostop" in flags, "num" in flags, "ner" in flags)
+        raise W2VError(f"variant {name!r}: not a variant name; {allowed}")
 
     def __str__(self) -> str:
         on = (self.stopwords_removed, self.digits_normalised, self.entities_replaced)

@@ -26,8 +26,11 @@ from w2v import kernel_abi as abi
 from w2v.errors import W2VError
 from w2v.io import (atomic_dir, check_manifest, check_replaceable, read_json, read_npz, write_json,
                     write_manifest)
+from w2v import vocab as vocab_mod
 from w2v.sampling import (SUBSAMPLE_FORMULAS, alias_table, hot_nodes, huffman_tree, keep_probabilities,
                           noise_distribution)
+from w2v.vectors import KeyedVectors
+from w2v.vocab import Vocabulary, die_with_parent, page_releaser
 
 __all__ = ["TrainConfig", "Model", "train", "train_file", "load_model"]
 
@@ -47,37 +50,91 @@ DEFAULT_LR = {("sgd", "sg"): 0.025, ("sgd", "cbow"): 0.05, ("adam", "sg"): 0.002
 DEFAULT_LR_LOSS = {("sgd", "cbow", "hs"): 0.025}
 
 
+def _setting(default, help: str, *, cli: bool = True, name: str | None = None, invert: bool = False,
+             choices: Iterable | None = None, metavar: str | None = None, config: str | None = None,
+             study: bool = False, baseline=dataclasses.MISSING):
+    """A :class:`TrainConfig` field with what the command line and the study configuration know of it.
+
+    ``help``: one line for ``w2v train --help``; ``cli``: whether ``w2v train`` has
+    an option for it, ``--<name>``; ``name``: the setting's name on the command
+    line, in ``config.yaml`` and in a study, where it differs from the field's, and
+    ``invert``: that setting is the field's opposite (a boolean); ``choices``,
+    ``metavar``: as argparse's. ``config``: the key of ``config.yaml`` that sets
+    it (``training.<name>``, ``vocab.<name>``, ``training.seeds`` a list of seeds,
+    one model each; None where only a study sets it); ``study``: it defines a
+    trained model, so a study may vary it and it names the run's directory
+    (:data:`w2v.config.SETTING_KEYS`); ``baseline``: the value ``config.yaml``
+    gives it where the study's baseline differs from the trainer's default.
+
+    A boolean option is a switch that turns its setting on, so a boolean setting is
+    off by default (name the field after what its default does and ``invert`` it).
+    """
+    if isinstance(default, bool) and default != invert:
+        raise ValueError(f"the boolean setting {name or help!r} must be off by default; "
+                         f"name it for what turns it on and invert it")
+    if study and not cli:
+        raise ValueError(f"{name or help!r}: a study setting reaches the trainer on the command line")
+    meta = {"help": help, "cli": cli, "name": name, "invert": invert,
+            "choices": tuple(choices) if choices is not None else None, "metavar": metavar,
+            "config": config, "study": study}
+    if baseline is not dataclasses.MISSING:
+        meta["baseline"] = baseline
+    return field(default=default, metadata=meta)
+
+
 @dataclass
 class TrainConfig:
-    """Every setting of a training run (the defaults are word2vec.c's where it has one)."""
+    """Every setting of a training run (the defaults are word2vec.c's where it has one).
 
-    model: str = "sg"                 # sg | cbow
-    loss: str = "ns"                  # softmax | hs | ns | nce | sampled
-    negative: int = 5                 # K noise words per example (ns, nce, sampled)
-    dim: int = 100
-    window: int = 5                   # maximum window; the effective one is drawn in 1..window
-    sample: float = 1e-3              # subsampling threshold t; 0 = off
-    epochs: int = 5
-    min_count: int = 5
-    max_vocab: int | None = None      # keep only the most frequent words
-    max_docs: int | None = None       # train on the first N documents only (corpus slice)
-    workers: int = 2
-    seed: int = 1
-    optimizer: str = "sgd"            # sgd (linear decay) | adam | adagrad
-    lr: float | None = None           # None: 0.025 sg / 0.05 cbow (0.025 cbow+hs) (sgd), 0.002 (adam), 0.1 (adagrad)
-    min_lr_ratio: float = 1e-4        # sgd decays linearly to lr * min_lr_ratio
-    ns_exponent: float = 0.75         # noise distribution q(w) ∝ count^ns_exponent
-    cbow_mean: bool = True            # CBOW input: mean (True) or sum of the context vectors
-    subsample: str = "word2vec"       # word2vec: keep=(sqrt(f/t)+1)t/f; paper: keep=sqrt(t/f)
-    shared_negatives: bool = False    # sg+ns: share the K noise words across a centre's window
-    beta1: float = 0.9                # Adam
-    beta2: float = 0.999              # Adam
-    eps: float = 1e-8                 # Adam / AdaGrad
-    chunk_words: int = 10_000         # words per kernel call (lr is updated between calls)
-    hot_rows: int = 256               # hs, workers > 1, sgd: Huffman nodes nearest the root that every
-                                      # thread trains in its own copy (0 = none; see kernels._row)
-    hot_sync: int = 500               # ... merged into the shared rows every this many examples
-                                      # (and at the end of each chunk; 0 = at the end of each chunk only)
+    The one declaration of the training settings: each field's metadata (see
+    :func:`_setting`) generates the options of ``w2v train`` and the training keys
+    of :mod:`w2v.config`, and the configuration schema is tested against it.
+    The study settings come first, in the order the workflow passes them on.
+    """
+
+    model: str = _setting("sg", "architecture: skip-gram or CBOW", choices=abi.MODELS,
+                          config="training.model", study=True)
+    loss: str = _setting("ns", "output layer: full softmax, hierarchical softmax, negative sampling, NCE "
+                         "or sampled softmax", choices=abi.LOSSES, config="training.loss", study=True)
+    negative: int = _setting(5, "noise words per example of ns, nce and sampled", metavar="K",
+                             config="training.negative", study=True)
+    dim: int = _setting(100, "vector dimensions", config="training.dim", study=True)
+    window: int = _setting(5, "maximum window; the effective one is drawn in 1..window",
+                           config="training.window", study=True)
+    sample: float = _setting(1e-3, "subsampling threshold t, 0 = off", config="training.sample",
+                             study=True, baseline=1e-4)
+    epochs: int = _setting(5, "passes over the corpus", config="training.epochs", study=True)
+    optimizer: str = _setting("sgd", "sgd (linear decay, as word2vec.c), adam or adagrad",
+                              choices=abi.OPTIMIZERS, config="training.optimizer", study=True)
+    lr: float | None = _setting(None, "learning rate (default: 0.025 sg / 0.05 cbow (0.025 cbow+hs) with "
+                                "sgd, 0.002 adam, 0.1 adagrad)", config="training.lr", study=True)
+    ns_exponent: float = _setting(0.75, "noise distribution q(w) ∝ count^exponent",
+                                  config="training.ns_exponent", study=True)
+    subsample: str = _setting("word2vec", "keep probability: word2vec.c's (sqrt(f/t)+1)t/f or the "
+                              "paper's sqrt(t/f)", choices=SUBSAMPLE_FORMULAS,
+                              config="training.subsample", study=True)
+    cbow_mean: bool = _setting(True, "CBOW input is the sum of the context vectors (default: their mean)",
+                               name="cbow_sum", invert=True, config="training.cbow_sum", study=True)
+    shared_negatives: bool = _setting(False, "sg+ns: share the K noise words across the window of a centre "
+                                      "word (faster; default: off)", config="training.shared_negatives",
+                                      study=True)
+    min_count: int = _setting(5, "drop words seen fewer times", config="vocab.min_count", study=True)
+    max_vocab: int | None = _setting(None, "keep only the N most frequent words (default: all)",
+                                     metavar="N", config="vocab.max_vocab", study=True)
+    max_docs: int | None = _setting(None, "train on the first N documents only (default: all)",
+                                    metavar="N", study=True)
+    workers: int = _setting(2, "training threads (1: the same vectors run to run)", config="training.workers")
+    seed: int = _setting(1, "random seed", config="training.seeds", baseline=(1, 2, 3))
+    min_lr_ratio: float = _setting(1e-4, "sgd decays linearly to lr × this")
+    beta1: float = _setting(0.9, "Adam", cli=False)
+    beta2: float = _setting(0.999, "Adam", cli=False)
+    eps: float = _setting(1e-8, "Adam / AdaGrad", cli=False)
+    chunk_words: int = _setting(10_000, "words per kernel call (lr is updated between calls)", cli=False)
+    # hs, workers > 1, sgd: Huffman nodes nearest the root that every thread trains in its own
+    # copy (0 = none; see kernels._row), merged into the shared rows every hot_sync examples (and
+    # at the end of each chunk; 0 = at the end of each chunk only)
+    hot_rows: int = _setting(256, "Huffman nodes each thread trains in its own copy", cli=False)
+    hot_sync: int = _setting(500, "examples between merges of the threads' copies", cli=False)
 
     def __post_init__(self):
         self.validate()
@@ -114,6 +171,9 @@ class TrainConfig:
             bad("optimizer", self.optimizer, sorted(abi.OPTIMIZERS))
         if self.subsample not in SUBSAMPLE_FORMULAS:
             bad("subsample", self.subsample, list(SUBSAMPLE_FORMULAS))
+        for f in dataclasses.fields(self):  # a switch given as "false" or 0 would be silently on or off
+            if isinstance(f.default, bool) and not isinstance(getattr(self, f.name), (bool, np.bool_)):
+                bad(f.name, getattr(self, f.name), "True or False")
         # word2vec vectors have 50-1000 dimensions (MAX_DIM leaves ten times that); documents are
         # cut into segments of MAX_SEGMENT tokens, so a wider window sees nothing more
         integer("dim", 1, MAX_DIM)
@@ -165,8 +225,6 @@ class Model:
 
     def keyed_vectors(self):
         """The input vectors as :class:`w2v.vectors.KeyedVectors`."""
-        from w2v.vectors import KeyedVectors
-
         return KeyedVectors(list(self.vocab.words), self.wi, counts=np.asarray(self.vocab.counts))
 
     def save(self, out_dir: str | os.PathLike, tags: dict | None = None) -> Path:
@@ -224,8 +282,6 @@ def load_model(model_dir: str | os.PathLike, allow_nonfinite: bool = False) -> M
     shapes against the vocabulary and the settings; NaN or infinite values are
     refused unless ``allow_nonfinite``.
     """
-    from w2v.vocab import Vocabulary
-
     d = Path(model_dir)
     read = ("model.npz", "vocab.tsv", "train.json")
     for name in read:
@@ -254,8 +310,6 @@ def restrict(vocab, ids: np.ndarray, offsets: np.ndarray, n_words: int):
     """Keep the ``n_words`` most frequent words (vocabulary rows are sorted by frequency)."""
     if n_words >= len(vocab):
         return vocab, ids, offsets
-    from w2v.vocab import Vocabulary
-
     mask = ids < n_words
     kept_before = np.concatenate(([0], np.cumsum(mask, dtype=np.int64)))
     new_offsets = kept_before[offsets]
@@ -308,6 +362,39 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
     """
     t_start = time.perf_counter()
     cfg = config
+    vocab, ids, offsets, slice_counts = _prepare(vocab, ids, offsets, cfg)
+    wi, wo = _initial_vectors(len(vocab), cfg.dim, cfg.seed)
+    seg_bounds = segments(offsets)
+    inputs, base_fparams = kernel_inputs(cfg, np.asarray(vocab.counts, dtype=np.int64), slice_counts, ids,
+                                         seg_bounds, wi, wo)
+    chunk_rows = chunks(seg_bounds, cfg.chunk_words)
+    # a memory-mapped corpus: drop the pages of chunks already trained on, every RELEASE_WORDS
+    # tokens, so that the corpus never becomes resident as a whole (it is read once per epoch)
+    release = page_releaser(ids)
+    if release is not None:
+        release()
+    kern, compile_seconds, kernels_info = _obtain_kernels(t_start, inputs, base_fparams)
+
+    epoch_run = _Epochs(kern, cfg, inputs, base_fparams, chunk_rows, release)
+    history: list[dict] = []
+    bar = _progress_bar(epoch_run.total_work, progress)
+    t_train = time.perf_counter()
+    try:
+        for epoch in range(cfg.epochs):
+            entry = epoch_run.run(epoch, bar)
+            history.append(entry)
+            for cb in callbacks:
+                cb(entry)
+    finally:
+        if bar is not None:
+            bar.close()
+    info = _record(cfg, len(vocab), int(offsets.size - 1), inputs, history, t_start,
+                   time.perf_counter() - t_train, compile_seconds, kernels_info)
+    return Model(vocab, wi, wo, cfg, info)
+
+
+def _prepare(vocab, ids, offsets, cfg: TrainConfig):
+    """The corpus slice and vocabulary of the run: ``(vocab, ids, offsets, counts of the slice)``."""
     ids, offsets = _slice_docs(ids, np.asarray(offsets, dtype=np.int64), cfg.max_docs)
     if cfg.max_vocab is not None or cfg.min_count > 1:
         n_keep = int(np.sum(np.asarray(vocab.counts) >= cfg.min_count))
@@ -319,52 +406,55 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
         raise W2VError(f"the vocabulary has {V} word(s) after min_count={cfg.min_count}: "
                        f"nothing to train; lower --min-count or use a larger corpus")
     ids = np.ascontiguousarray(ids, dtype=np.int32)
-    counts = np.asarray(vocab.counts, dtype=np.int64)
-    # words of the slice, for the subsampling frequencies and the schedule
-    slice_counts = np.bincount(ids, minlength=V).astype(np.int64) if cfg.max_docs else counts
-    total_words = int(ids.size)
-    if total_words == 0:
+    if ids.size == 0:
         raise W2VError("the corpus has no in-vocabulary tokens: nothing to train")
+    # words of the slice, for the subsampling frequencies and the schedule
+    counts = np.asarray(vocab.counts, dtype=np.int64)
+    slice_counts = np.bincount(ids, minlength=V).astype(np.int64) if cfg.max_docs else counts
+    return vocab, ids, offsets, slice_counts
 
-    rng = np.random.default_rng(cfg.seed)
-    dim = cfg.dim
+
+def _initial_vectors(V: int, dim: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """word2vec.c's start: input rows uniform in [-0.5/dim, 0.5/dim), output rows zero."""
+    rng = np.random.default_rng(seed)
     # in place: the same float32 values as ((u - 0.5) / dim) without two V x dim temporaries
     wi = rng.random((V, dim), dtype=np.float32)
     wi -= np.float32(0.5)
     wi /= np.float32(dim)
-    wo = np.zeros((V, dim), dtype=np.float32)
+    return wi, np.zeros((V, dim), dtype=np.float32)
 
+
+def kernel_inputs(cfg: TrainConfig, counts: np.ndarray, slice_counts: np.ndarray, ids: np.ndarray,
+                  seg_bounds: np.ndarray, wi: np.ndarray, wo: np.ndarray) -> tuple[abi.KernelInputs, np.ndarray]:
+    """The one place the kernel's inputs are built: its bundle and the optimiser's float parameters.
+
+    ``counts`` are the vocabulary's (noise distribution, Huffman tree),
+    ``slice_counts`` those of the corpus trained on (subsampling, hot rows).
+    """
     keep = keep_probabilities(np.maximum(slice_counts, 1), cfg.sample, cfg.subsample)
     q = noise_distribution(counts, cfg.ns_exponent)
     alias_prob, alias_idx = alias_table(q)
-    log_q = np.log(q).astype(np.float32)
     if cfg.loss == "hs":
-        points, codes, lengths = huffman_tree(counts)
+        tree = huffman_tree(counts)
     else:
-        points = np.zeros((1, 1), np.int32)
-        codes = np.zeros((1, 1), np.int8)
-        lengths = np.zeros(1, np.int32)
+        tree = np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32)
 
     opt = abi.OPTIMIZERS[cfg.optimizer]
+    none2, none1 = np.zeros((1, 1), np.float32), np.zeros(1, np.int64)
     if opt == abi.SGD:
-        mi = vi = mo = vo = np.zeros((1, 1), np.float32)
-        ti = to = np.zeros(1, np.int64)
+        moments = (none2, none2, none1, none2, none2, none1)
     else:
-        vi = np.zeros_like(wi)
-        vo = np.zeros_like(wo)
-        mi = np.zeros_like(wi) if opt == abi.ADAM else np.zeros((1, 1), np.float32)
-        mo = np.zeros_like(wo) if opt == abi.ADAM else np.zeros((1, 1), np.float32)
-        ti = np.zeros(V, np.int64)
-        to = np.zeros(V, np.int64)
+        V = wi.shape[0]
+        moments = (np.zeros_like(wi) if opt == abi.ADAM else none2, np.zeros_like(wi), np.zeros(V, np.int64),
+                   np.zeros_like(wo) if opt == abi.ADAM else none2, np.zeros_like(wo), np.zeros(V, np.int64))
 
     # Huffman nodes nearly every example writes (the root is on every path): with several threads
     # each trains private copies of them, else the cores pass their cache lines back and forth at
-    # every update and 2 threads run slower than 1 (README, Speed)
+    # every update and 2 threads run slower than 1 (docs/benchmarks.md, Threads)
     if cfg.loss == "hs" and cfg.workers > 1 and opt == abi.SGD:
-        hot_o = hot_nodes(cfg.hot_rows, slice_counts * keep, (points, codes, lengths))
+        hot_o = hot_nodes(cfg.hot_rows, slice_counts * keep, tree)
     else:
         hot_o = np.zeros(0, np.int64)
-    slot_o = _slots(hot_o, wo.shape[0])
 
     iparams = np.zeros(abi.N_IPARAMS, np.int64)
     iparams[abi.I_MODEL] = abi.MODELS[cfg.model]
@@ -375,145 +465,150 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
     iparams[abi.I_CBOW_MEAN] = int(cfg.cbow_mean)
     iparams[abi.I_SHARED_NEG] = int(cfg.shared_negatives)
     iparams[abi.I_HOT_SYNC] = cfg.hot_sync
-    base_fparams = np.zeros(abi.N_FPARAMS, np.float32)
-    base_fparams[abi.F_BETA1] = cfg.beta1
-    base_fparams[abi.F_BETA2] = cfg.beta2
-    base_fparams[abi.F_EPS] = cfg.eps
+    fparams = np.zeros(abi.N_FPARAMS, np.float32)
+    fparams[abi.F_LR] = cfg.learning_rate
+    fparams[abi.F_BETA1] = cfg.beta1
+    fparams[abi.F_BETA2] = cfg.beta2
+    fparams[abi.F_EPS] = cfg.eps
+    inputs = abi.KernelInputs(ids, seg_bounds, wi, wo, keep, alias_prob, alias_idx, np.log(q).astype(np.float32),
+                              *tree, *moments, iparams, hot_o, _slots(hot_o, wo.shape[0]))
+    return inputs, fparams
 
-    seg_bounds = segments(offsets)
-    chunk_rows = chunks(seg_bounds, cfg.chunk_words)
-    # a memory-mapped corpus: drop the pages of chunks already trained on, every RELEASE_WORDS
-    # tokens, so that the corpus never becomes resident as a whole (it is read once per epoch)
-    from w2v.vocab import page_releaser
 
-    release = page_releaser(ids)
-    if release is not None:
-        release()
-
-    # load the compiled kernels (built or compiled on first use) before timing the epochs; the
-    # noise table above may already have obtained them (a build, or a wait for another process's
-    # build): that time counts when it fell within this training
-    kern = engine.kernels()
-    t_compile = time.perf_counter()
-    _warm_up(kern, wi.shape[1])
-    compile_seconds = time.perf_counter() - t_compile
-    obtained_here = kern.started >= t_start
-    if obtained_here:
-        compile_seconds += kern.seconds
-    kernels_info = {"kind": kern.kind, "built": kern.built and obtained_here,
-                    "waited_seconds": kern.waited if obtained_here else 0.0,
-                    "seconds": kern.seconds if obtained_here else 0.0,
-                    "module": str(kern.path) if kern.path is not None else None}
-
+def learning_rate(cfg: TrainConfig, progress: float) -> float:
+    """The rate after ``progress`` (0..1) of all the words of all epochs: SGD decays linearly from
+    ``lr`` to ``lr × min_lr_ratio`` (word2vec.c), Adam and AdaGrad keep ``lr``."""
     lr0 = cfg.learning_rate
-    lr_floor = lr0 * cfg.min_lr_ratio
-    total_work = total_words * cfg.epochs
-    lock = threading.Lock()
-    history: list[dict] = []
-    bar = _progress_bar(total_work, progress)
-    t_train = time.perf_counter()
-    done_before = 0
-    shown = 0
-    try:
-        for epoch in range(cfg.epochs):
-            state = {"next": 0, "words": 0, "loss": 0.0, "examples": 0, "kept": 0, "error": None,
-                     "busy": {}, "released": 0}
-            t_epoch = time.perf_counter()
+    if cfg.optimizer != "sgd":
+        return lr0
+    return max(lr0 * (1.0 - progress), lr0 * cfg.min_lr_ratio)
 
-            def worker():
-                fparams = base_fparams.copy()
-                loc_o = np.empty((2 * hot_o.size, dim), np.float32)  # this thread's hot rows + snapshot
-                try:
-                    while True:
-                        with lock:
-                            c = state["next"]
-                            if c >= len(chunk_rows) or state["error"] is not None:
-                                return
-                            state["next"] = c + 1
-                            state["busy"][threading.get_ident()] = c
-                            frac = (done_before + state["words"]) / total_work
-                        if opt == abi.SGD:
-                            fparams[abi.F_LR] = max(lr0 * (1.0 - frac), lr_floor)
-                        else:
-                            fparams[abi.F_LR] = lr0
-                        rs = kern.seed_state(cfg.seed, epoch, c)
-                        loss, n_ex, n_w, n_kept = kern.train_chunk(
-                            ids, seg_bounds, chunk_rows[c, 0], chunk_rows[c, 1], wi, wo, keep,
-                            alias_prob, alias_idx, log_q, points, codes, lengths,
-                            mi, vi, ti, mo, vo, to, iparams, fparams, rs,
-                            hot_o, slot_o, loc_o)
-                        with lock:
-                            state["words"] += n_w
-                            state["loss"] += loss
-                            state["examples"] += n_ex
-                            state["kept"] += n_kept
-                            if not math.isfinite(loss):
-                                state["error"] = float(fparams[abi.F_LR])
-                            del state["busy"][threading.get_ident()]
-                            if release is not None:
-                                # everything before the oldest chunk still in work is done
-                                low = min(state["busy"].values(), default=state["next"])
-                                pos = int(seg_bounds[chunk_rows[low, 0]]) if low < len(chunk_rows) \
-                                    else total_words
-                                if pos - state["released"] >= RELEASE_WORDS:
-                                    release(state["released"], pos)
-                                    state["released"] = pos
-                except BaseException as exc:  # pragma: no cover - surfaced below
-                    with lock:
-                        state["error"] = exc
 
-            threads = [threading.Thread(target=worker, daemon=True) for _ in range(cfg.workers)]
+def _obtain_kernels(t_start: float, inputs: abi.KernelInputs, fparams: np.ndarray):
+    """The compiled kernels (built, or waited for, on first use), called once on an empty chunk before
+    the epochs are timed; returns ``(kernels, seconds, train.json's kernels record)``.
+
+    They may have been obtained earlier in this process: that time counts when it fell within
+    this training.
+    """
+    kern = engine.kernels()
+    t0 = time.perf_counter()
+    _warm_up(kern, inputs, fparams)
+    seconds = time.perf_counter() - t0
+    here = kern.started >= t_start
+    if here:
+        seconds += kern.seconds
+    record = {"kind": kern.kind, "built": kern.built and here, "waited_seconds": kern.waited if here else 0.0,
+              "seconds": kern.seconds if here else 0.0, "module": str(kern.path) if kern.path is not None else None}
+    return kern, seconds, record
+
+
+class _Epochs:
+    """The epoch loop: ``workers`` threads take the next chunk of ~10k words in turn and run the
+    ``nogil`` kernel on it (Hogwild: the matrices are shared without locks)."""
+
+    def __init__(self, kern, cfg: TrainConfig, inputs: abi.KernelInputs, fparams: np.ndarray, chunk_rows, release):
+        self.kern, self.cfg, self.inputs, self.fparams = kern, cfg, inputs, fparams
+        self.chunk_rows, self.release = chunk_rows, release
+        self.total_words = int(inputs.ids.size)
+        self.total_work = self.total_words * cfg.epochs
+        self.done = 0  # words of the finished epochs
+        self.shown = 0  # words shown on the progress bar
+        self.lock = threading.Lock()
+
+    def run(self, epoch: int, bar) -> dict:
+        """Train one epoch; return its log entry (or raise: a worker's error, divergence)."""
+        cfg = self.cfg
+        state = {"next": 0, "words": 0, "loss": 0.0, "examples": 0, "kept": 0, "error": None,
+                 "busy": {}, "released": 0}
+        t_epoch = time.perf_counter()
+        threads = [threading.Thread(target=self._worker, args=(epoch, state), daemon=True)
+                   for _ in range(cfg.workers)]
+        for t in threads:
+            t.start()
+        while any(t.is_alive() for t in threads):
             for t in threads:
-                t.start()
-            while any(t.is_alive() for t in threads):
-                for t in threads:
-                    t.join(timeout=0.2)
-                shown = _update_bar(bar, done_before + state["words"], shown, state, epoch, cfg)
-            shown = _update_bar(bar, done_before + state["words"], shown, state, epoch, cfg)
-            if release is not None:
-                release()
-            err = state["error"]
-            if isinstance(err, BaseException):
-                raise err
-            seconds = time.perf_counter() - t_epoch
-            mean_loss = state["loss"] / max(state["examples"], 1)
-            current_lr = max(lr0 * (1.0 - (done_before + state["words"]) / total_work), lr_floor) \
-                if opt == abi.SGD else lr0
-            if err is not None or not math.isfinite(mean_loss) or not np.isfinite(wi).all() \
-                    or not np.isfinite(wo).all():
-                raise W2VError(
-                    f"training diverged in epoch {epoch + 1} (loss {mean_loss}) with learning rate "
-                    f"{lr0:g} ({cfg.optimizer}); lower --lr and train again (no vectors were written)")
-            entry = {"epoch": epoch + 1, "loss": mean_loss, "examples": state["examples"],
-                     "words": state["words"], "kept_words": state["kept"], "seconds": seconds,
-                     "words_per_sec": state["words"] / seconds if seconds > 0 else float("nan"),
-                     "lr": current_lr}
-            history.append(entry)
-            done_before += state["words"]
-            for cb in callbacks:
-                cb(entry)
-    finally:
-        if bar is not None:
-            bar.close()
-    train_seconds = time.perf_counter() - t_train
-    info = {
+                t.join(timeout=0.2)
+            self.shown = _update_bar(bar, self.done + state["words"], self.shown, state, epoch, cfg)
+        self.shown = _update_bar(bar, self.done + state["words"], self.shown, state, epoch, cfg)
+        if self.release is not None:
+            self.release()
+        err = state["error"]
+        if isinstance(err, BaseException):
+            raise err
+        seconds = time.perf_counter() - t_epoch
+        mean_loss = state["loss"] / max(state["examples"], 1)
+        if err is not None or not math.isfinite(mean_loss) or not np.isfinite(self.inputs.wi).all() \
+                or not np.isfinite(self.inputs.wo).all():
+            raise W2VError(
+                f"training diverged in epoch {epoch + 1} (loss {mean_loss}) with learning rate "
+                f"{cfg.learning_rate:g} ({cfg.optimizer}); lower --lr and train again (no vectors were written)")
+        self.done += state["words"]
+        return {"epoch": epoch + 1, "loss": mean_loss, "examples": state["examples"],
+                "words": state["words"], "kept_words": state["kept"], "seconds": seconds,
+                "words_per_sec": state["words"] / seconds if seconds > 0 else float("nan"),
+                "lr": learning_rate(cfg, self.done / self.total_work)}
+
+    def _worker(self, epoch: int, state: dict) -> None:
+        kern, cfg, inputs, rows = self.kern, self.cfg, self.inputs, self.chunk_rows
+        fparams = self.fparams.copy()
+        loc_o = np.empty((2 * inputs.hot_o.size, cfg.dim), np.float32)  # this thread's hot rows + snapshot
+        try:
+            while True:
+                with self.lock:
+                    c = state["next"]
+                    if c >= len(rows) or state["error"] is not None:
+                        return
+                    state["next"] = c + 1
+                    state["busy"][threading.get_ident()] = c
+                    fparams[abi.F_LR] = learning_rate(cfg, (self.done + state["words"]) / self.total_work)
+                args = inputs.chunk_args(rows[c, 0], rows[c, 1], fparams, kern.seed_state(cfg.seed, epoch, c), loc_o)
+                loss, n_ex, n_w, n_kept = kern.train_chunk(*args)
+                with self.lock:
+                    state["words"] += n_w
+                    state["loss"] += loss
+                    state["examples"] += n_ex
+                    state["kept"] += n_kept
+                    if not math.isfinite(loss):
+                        state["error"] = float(fparams[abi.F_LR])
+                    del state["busy"][threading.get_ident()]
+                    if self.release is not None:
+                        self._release_done(state)
+        except BaseException as exc:  # pragma: no cover - surfaced by run()
+            with self.lock:
+                state["error"] = exc
+
+    def _release_done(self, state: dict) -> None:
+        """Give back the corpus pages before the oldest chunk still in work (called under the lock)."""
+        rows, seg_bounds = self.chunk_rows, self.inputs.seg_bounds
+        low = min(state["busy"].values(), default=state["next"])
+        pos = int(seg_bounds[rows[low, 0]]) if low < len(rows) else self.total_words
+        if pos - state["released"] >= RELEASE_WORDS:
+            self.release(state["released"], pos)
+            state["released"] = pos
+
+
+def _record(cfg: TrainConfig, V: int, docs: int, inputs: abi.KernelInputs, history: list[dict], t_start: float,
+            train_seconds: float, compile_seconds: float, kernels_info: dict) -> dict:
+    """train.json's record of a run (without the corpus paths and tags :func:`train_file` adds)."""
+    words = sum(e["words"] for e in history)
+    return {
         "trainer": "w2v",
         "version": __version__,
         "config": cfg.to_dict(),
         "vocab_size": V,
-        "corpus_words": total_words,
-        "corpus_docs": int(offsets.size - 1),
+        "corpus_words": int(inputs.ids.size),
+        "corpus_docs": docs,
         "compile_seconds": compile_seconds,
         "kernels": kernels_info,
         "versions": provenance.versions(),
         "train_seconds": train_seconds,
         "wall_seconds": time.perf_counter() - t_start,
-        "words_per_sec": done_before / train_seconds if train_seconds > 0 else float("nan"),
+        "words_per_sec": words / train_seconds if train_seconds > 0 else float("nan"),
         "loss_per_epoch": [e["loss"] for e in history],
         "final_loss": history[-1]["loss"] if history else float("nan"),
         "epochs_log": history,
     }
-    return Model(vocab, wi, wo, cfg, info)
 
 
 def _slots(hot: np.ndarray, n: int) -> np.ndarray:
@@ -525,17 +620,12 @@ def _slots(hot: np.ndarray, n: int) -> np.ndarray:
     return slot
 
 
-def _warm_up(kern, dim: int) -> None:
-    """Call ``train_chunk`` once on empty input: the JIT compiles it here, the compiled module is checked."""
-    kern.train_chunk(np.zeros(1, np.int32), np.zeros(2, np.int64), 0, 0,
-                     np.zeros((2, dim), np.float32), np.zeros((2, dim), np.float32), np.ones(2, np.float32),
-                     np.ones(2, np.float32), np.zeros(2, np.int32), np.zeros(2, np.float32),
-                     np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32),
-                     np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
-                     np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
-                     np.zeros(abi.N_IPARAMS, np.int64) + 1, np.zeros(abi.N_FPARAMS, np.float32),
-                     kern.seed_state(1, 0, 0), np.zeros(0, np.int64), np.zeros(0, np.int32),
-                     np.zeros((0, dim), np.float32))
+def _warm_up(kern, inputs: abi.KernelInputs, fparams: np.ndarray) -> None:
+    """Call ``train_chunk`` once on an empty chunk of the real inputs: the JIT compiles it here, a
+    compiled module has its arguments checked; nothing is trained (hot rows are loaded and merged
+    back unchanged)."""
+    loc_o = np.empty((2 * inputs.hot_o.size, inputs.wi.shape[1]), np.float32)
+    kern.train_chunk(*inputs.chunk_args(0, 0, fparams.copy(), kern.seed_state(1, 0, 0), loc_o))
 
 
 def _progress_bar(total: int, enabled: bool):
@@ -568,8 +658,6 @@ def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike |
     run; see :func:`w2v.vocab.scan_directory`), else to the system's temporary folder.
     Returns ``(vocab, ids, offsets, vocab_seconds)``.
     """
-    from w2v import vocab as vocab_mod
-
     t0 = time.perf_counter()
     if vocab_dir is not None:
         vocab, ids, offsets = vocab_mod.load_encoded(vocab_dir, mmap=True)
@@ -597,8 +685,6 @@ def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike |
 
 def _scan_text(path, ids_path, min_count, max_vocab, workers):
     """Count and encode a text corpus in one read; the ids go to ``ids_path``, returns ``(vocab, offsets)``."""
-    from w2v import vocab as vocab_mod
-
     with vocab_mod.CorpusScan(path, scratch_dir=Path(ids_path).parent, workers=workers) as scan:
         vocab = vocab_mod.Vocabulary.from_counts(scan.counts(), min_count=min_count, max_vocab=max_vocab)
         _, offsets = scan.encode_to_npy(vocab, ids_path)
@@ -620,8 +706,6 @@ def _forked(fn, *args):
     """
     import multiprocessing
     import pickle
-
-    from w2v.vocab import die_with_parent
 
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows
         return fn(*args)

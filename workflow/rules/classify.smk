@@ -4,15 +4,15 @@
 rule classify_model:
     """MLP on document vectors pooled from a model's word vectors (official train/test split)."""
     input:
-        docs=f"{R}/{{dataset}}/documents.jsonl.gz",
-        corpus=f"{R}/{{dataset}}/corpus/{{variant}}.txt.gz",
-        vectors=f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/vectors.bin",
+        docs=f"{RESULTS}/{{dataset}}/documents.jsonl.gz",
+        corpus=f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
+        vectors=f"{RESULTS}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/vectors.bin",
     output:
-        f"{R}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/classify-mlp-{{pooling}}.json",
+        f"{RESULTS}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/classify-mlp-{{pooling}}.json",
     log:
-        f"{L}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/mlp-{{pooling}}.log",
+        f"{LOGS}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/mlp-{{pooling}}.log",
     benchmark:
-        f"{B}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/mlp-{{pooling}}.tsv"
+        f"{BENCHMARKS}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/mlp-{{pooling}}.tsv"
     shell:
         "w2v classify {input.docs:q} {input.corpus:q} --vectors {input.vectors:q} --method mlp "
         "--pooling {wildcards.pooling} --seed {wildcards.seed} --out {output:q} > {log:q} 2>&1"
@@ -21,14 +21,14 @@ rule classify_model:
 rule classify_tfidf:
     """Baseline: TF-IDF on the same tokens + logistic regression."""
     input:
-        docs=f"{R}/{{dataset}}/documents.jsonl.gz",
-        corpus=f"{R}/{{dataset}}/corpus/{{variant}}.txt.gz",
+        docs=f"{RESULTS}/{{dataset}}/documents.jsonl.gz",
+        corpus=f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
     output:
-        f"{R}/{{dataset}}/baselines/{{variant}}/tfidf_logreg/classify.json",
+        f"{RESULTS}/{{dataset}}/baselines/{{variant}}/tfidf_logreg/classify.json",
     log:
-        f"{L}/{{dataset}}/classify/baselines/{{variant}}/tfidf_logreg.log",
+        f"{LOGS}/{{dataset}}/classify/baselines/{{variant}}/tfidf_logreg.log",
     benchmark:
-        f"{B}/{{dataset}}/classify/baselines/{{variant}}/tfidf_logreg.tsv"
+        f"{BENCHMARKS}/{{dataset}}/classify/baselines/{{variant}}/tfidf_logreg.tsv"
     shell:
         "w2v classify {input.docs:q} {input.corpus:q} --method tfidf_logreg --out {output:q} > {log:q} 2>&1"
 
@@ -36,17 +36,17 @@ rule classify_tfidf:
 rule classify_random:
     """Baseline (sanity floor): random word vectors of the same dimension + the same MLP."""
     input:
-        docs=f"{R}/{{dataset}}/documents.jsonl.gz",
-        corpus=f"{R}/{{dataset}}/corpus/{{variant}}.txt.gz",
+        docs=f"{RESULTS}/{{dataset}}/documents.jsonl.gz",
+        corpus=f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
     output:
-        f"{R}/{{dataset}}/baselines/{{variant}}/random-d{{dim}}/classify.json",
+        f"{RESULTS}/{{dataset}}/baselines/{{variant}}/random-d{{dim}}/classify.json",
+    log:
+        f"{LOGS}/{{dataset}}/classify/baselines/{{variant}}/random-d{{dim}}.log",
+    wildcard_constraints:
+        dim=r"\d+",
     params:
         pooling=config["classification"]["pooling"],
         seed=config["training"]["seeds"][0],
-    wildcard_constraints:
-        dim=r"\d+",
-    log:
-        f"{L}/{{dataset}}/classify/baselines/{{variant}}/random-d{{dim}}.log",
     shell:
         "w2v classify {input.docs:q} {input.corpus:q} --method random --dim {wildcards.dim} "
         "--pooling {params.pooling:q} --seed {params.seed:q} --out {output:q} > {log:q} 2>&1"
@@ -55,19 +55,22 @@ rule classify_random:
 rule classify_pretrained:
     """Pretrained Google News vectors (a missing file gives an "absent" row instead of failing)."""
     input:
-        docs=f"{R}/{{dataset}}/documents.jsonl.gz",
-        corpus=f"{R}/{{dataset}}/corpus/{{variant}}.txt.gz",
+        docs=f"{RESULTS}/{{dataset}}/documents.jsonl.gz",
+        corpus=f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
     output:
-        f"{R}/{{dataset}}/baselines/{{variant}}/pretrained/classify.json",
+        f"{RESULTS}/{{dataset}}/baselines/{{variant}}/pretrained/classify.json",
+    log:
+        f"{LOGS}/{{dataset}}/classify/baselines/{{variant}}/pretrained.log",
+    benchmark:
+        f"{BENCHMARKS}/{{dataset}}/classify/baselines/{{variant}}/pretrained.tsv"
     params:
         vectors=config["classification"]["pretrained"]["path"],
-        limit=(f"--limit {shlex.quote(str(config['classification']['pretrained']['limit']))}"
-               if config["classification"]["pretrained"].get("limit") else ""),
+        limit=(
+            f"--limit {shlex.quote(str(config['classification']['pretrained']['limit']))}"
+            if config["classification"]["pretrained"].get("limit")
+            else ""
+        ),
         pooling=config["classification"]["pooling"],
-    log:
-        f"{L}/{{dataset}}/classify/baselines/{{variant}}/pretrained.log",
-    benchmark:
-        f"{B}/{{dataset}}/classify/baselines/{{variant}}/pretrained.tsv"
     shell:
         "w2v classify {input.docs:q} {input.corpus:q} --vectors {params.vectors:q} --method mlp "
         "--pooling {params.pooling:q} {params.limit} --allow-missing --out {output:q} > {log:q} 2>&1"

@@ -3,10 +3,12 @@
 import re
 import shlex
 
-R = config["paths"]["results"]  # results root
-L = config["paths"]["logs"]  # logs root
-B = config["paths"]["benchmarks"]  # benchmarks root
-DL = config["paths"]["downloads"]  # verified archives, one folder per source
+from w2v.preprocess import variant_pattern
+
+RESULTS = config["paths"]["results"]  # results root
+LOGS = config["paths"]["logs"]  # logs root
+BENCHMARKS = config["paths"]["benchmarks"]  # benchmarks root
+DOWNLOADS = config["paths"]["downloads"]  # verified archives, one folder per source
 
 DATASETS = list(config["data"]["datasets"])
 BASE_VARIANT = config["preprocessing"]["variant"]
@@ -16,15 +18,35 @@ SHARDS = config["preprocessing"]["shards"]
 POINTS = w2vconfig.model_points(config)
 POINT_BY_DIR = {p["dir"]: p for p in POINTS}
 
+
+def vocab_settings(settings):
+    """The vocabulary settings among a model's settings."""
+    return {"min_count": settings["min_count"], "max_vocab": settings.get("max_vocab")}
+
+
+# One ranking of the words per data set and variant, shared by every model evaluated there: the
+# baseline vocabulary (corpus counts, then the word), so that w2v's and gensim's vectors, which
+# break count ties in their own orders, are asked the same analogy questions.
+RANKING_SETTINGS = vocab_settings(config["vocab"])
+RANKING_VOCAB = w2vconfig.vocab_name(RANKING_SETTINGS)
+
+# Every vocabulary directory name the workflow builds -> its settings. Names are only produced
+# (w2v.config.vocab_name), never read back: the vocab rule looks its settings up here.
+VOCAB_BY_DIR = {
+    w2vconfig.vocab_name(s): s
+    for s in [RANKING_SETTINGS] + [vocab_settings(p["settings"]) for p in POINTS]
+}
+
+
 wildcard_constraints:
     dataset="|".join(DATASETS),
-    variant=r"(raw|stem|lemma)(\+nostop)?(\+num)?(\+ner)?",
+    variant=variant_pattern(),
     name=r"[^/]+",
     seed=r"\d+",
     i=r"\d+",
     n=r"\d+",
     source=r"[A-Za-z0-9_.-]+",
-    vocab=r"vocab-mc\d+(-mv\d+)?",
+    vocab="|".join(re.escape(name) for name in VOCAB_BY_DIR),
     kind="models|gensim",
     pooling="mean|tfidf|sif|swem|cluster|scdv",
 
@@ -47,26 +69,23 @@ def remove_opt(dataset):
     return f"--remove {shlex.quote(','.join(parts))}" if parts else ""
 
 
-# One ranking of the words per data set and variant, shared by every model evaluated there: the
-# baseline vocabulary (corpus counts, then the word), so that w2v's and gensim's vectors, which
-# break count ties in their own orders, are asked the same analogy questions.
-RANKING_VOCAB = w2vconfig.vocab_name(
-    {"min_count": config["vocab"]["min_count"], "max_vocab": config["vocab"].get("max_vocab")}
-)
-
-
 def ranking_file(wc):
-    return f"{R}/{wc.dataset}/vocab/{wc.variant}/{RANKING_VOCAB}/vocab.tsv"
+    return f"{RESULTS}/{wc.dataset}/vocab/{wc.variant}/{RANKING_VOCAB}/vocab.tsv"
 
 
 def point_of(wc):
-    return POINT_BY_DIR[f"{R}/{wc.dataset}/models/{wc.variant}/{wc.name}/seed{wc.seed}"]
+    return POINT_BY_DIR[
+        f"{RESULTS}/{wc.dataset}/models/{wc.variant}/{wc.name}/seed{wc.seed}"
+    ]
 
 
-def vocab_settings(wc):
-    """min_count / max_vocab parsed back from a vocabulary directory name."""
-    m = re.fullmatch(r"vocab-mc(\d+)(?:-mv(\d+))?", wc.vocab)
-    return f"--min-count {m.group(1)}" + (f" --max-vocab {m.group(2)}" if m.group(2) else "")
+def vocab_args(wc):
+    """`w2v vocab` options of a vocabulary directory (its settings from the configuration), shell-quoted."""
+    settings = VOCAB_BY_DIR[wc.vocab]
+    args = ["--min-count", settings["min_count"]]
+    if settings["max_vocab"] is not None:
+        args += ["--max-vocab", settings["max_vocab"]]
+    return " ".join(shlex.quote(str(a)) for a in args)
 
 
 def train_params(wc):
@@ -75,7 +94,7 @@ def train_params(wc):
 
 def train_vocab_dir(wc):
     p = point_of(wc)
-    return f"{R}/{wc.dataset}/vocab/{wc.variant}/{p['vocab']}"
+    return f"{RESULTS}/{wc.dataset}/vocab/{wc.variant}/{p['vocab']}"
 
 
 # --- the gensim reference -------------------------------------------------------
@@ -92,29 +111,65 @@ def gensim_datasets():
 
 def gensim_points():
     """One gensim model per data set and seed, with the baseline settings and variant."""
-    base = w2vconfig.model_points({**config, "studies": {"reference": {
-        "factor": "model", "levels": [config["training"]["model"]], "datasets": gensim_datasets(),
-        "seeds": config["reference"]["gensim"].get("seeds", config["training"]["seeds"])}}})
+    base = w2vconfig.model_points(
+        {
+            **config,
+            "studies": {
+                "reference": {
+                    "factor": "model",
+                    "levels": [config["training"]["model"]],
+                    "datasets": gensim_datasets(),
+                    "seeds": config["reference"]["gensim"].get(
+                        "seeds", config["training"]["seeds"]
+                    ),
+                }
+            },
+        }
+    )
     return [p for p in base if p["dataset"] in gensim_datasets()]
 
 
+def gensim_dir(point):
+    """The run directory of a gensim point: beside our models, under gensim/ instead of models/."""
+    return f"{RESULTS}/{point['dataset']}/gensim/{point['variant']}/{point['name']}/seed{point['seed']}"
+
+
 GENSIM_POINTS = gensim_points()
-GENSIM_BY_DIR = {p["dir"].replace("/models/", "/gensim/", 1): p for p in GENSIM_POINTS}
+GENSIM_BY_DIR = {gensim_dir(p): p for p in GENSIM_POINTS}
 
 
 def gensim_args(point):
     """train_gensim.py options for a gensim point (the baseline settings and the seed), shell-quoted."""
     s = point["settings"]
-    args = ["--model", s["model"], "--loss", s["loss"], "--dim", s["dim"], "--window", s["window"],
-            "--negative", s["negative"], "--sample", s["sample"], "--epochs", s["epochs"],
-            "--min-count", s["min_count"], "--seed", point["seed"]]
+    args = [
+        "--model",
+        s["model"],
+        "--loss",
+        s["loss"],
+        "--dim",
+        s["dim"],
+        "--window",
+        s["window"],
+        "--negative",
+        s["negative"],
+        "--sample",
+        s["sample"],
+        "--epochs",
+        s["epochs"],
+        "--min-count",
+        s["min_count"],
+        "--seed",
+        point["seed"],
+    ]
     if s.get("lr") is not None:
         args += ["--alpha", s["lr"]]
     return " ".join(shlex.quote(str(a)) for a in args)
 
 
 def gensim_point_of(wc):
-    return GENSIM_BY_DIR[f"{R}/{wc.dataset}/gensim/{wc.variant}/{wc.name}/seed{wc.seed}"]
+    return GENSIM_BY_DIR[
+        f"{RESULTS}/{wc.dataset}/gensim/{wc.variant}/{wc.name}/seed{wc.seed}"
+    ]
 
 
 # --- targets --------------------------------------------------------------------
@@ -130,26 +185,34 @@ def classify_outputs(run_dir, point, extra=True):
     """
     cls = config["classification"]
     studies = cls.get("studies")
-    if (config["grid"] != "full" and studies is not None and not point.get("baseline")
-            and not any(m["study"] in studies for m in point["studies"])):
+    if (
+        config["grid"] != "full"
+        and studies is not None
+        and not point.get("baseline")
+        and not any(m["study"] in studies for m in point["studies"])
+    ):
         return []
     poolings = [cls["pooling"]]
-    if extra and point.get("baseline") and point["seed"] == config["training"]["seeds"][0]:
+    if (
+        extra
+        and point.get("baseline")
+        and point["seed"] == config["training"]["seeds"][0]
+    ):
         poolings += [x for x in cls["baseline_poolings"] if x not in poolings]
     return [f"{run_dir}/classify-mlp-{pool}.json" for pool in poolings]
 
 
 def classify_baselines(dataset):
-    """Baseline classifier directories of a data set (on the baseline variant)."""
-    out = []
-    base = f"{R}/{dataset}/baselines/{BASE_VARIANT}"
+    """Baseline classifiers of a data set (on the baseline variant): directory -> method."""
+    out = {}
+    base = f"{RESULTS}/{dataset}/baselines/{BASE_VARIANT}"
     for method in config["classification"]["baselines"]:
         if method == "random":
-            out.append(f"{base}/random-d{config['training']['dim']}")
+            out[f"{base}/random-d{config['training']['dim']}"] = method
         else:
-            out.append(f"{base}/{method}")
+            out[f"{base}/{method}"] = method
     if config["classification"]["pretrained"]["enabled"]:
-        out.append(f"{base}/pretrained")
+        out[f"{base}/pretrained"] = "pretrained"
     return out
 
 
@@ -177,7 +240,7 @@ def map_targets():
             continue
         for name in maps["sets"]:
             for method in maps["methods"]:
-                out.append(f"{R}/figures/maps/{ds}-{name}-{method}.png")
+                out.append(f"{RESULTS}/figures/maps/{ds}-{name}-{method}.png")
     return out
 
 
@@ -185,9 +248,62 @@ def map_model_dir(dataset):
     return [p for p in POINTS if p["dataset"] == dataset and p["baseline"]][0]["dir"]
 
 
+def map_args(wc):
+    """`w2v plot map` options of a word map: method, title and the word set (shell-quoted)."""
+    spec = config["evaluation"]["maps"]["sets"][wc.mapset]
+    args = f"--method {wc.method} --title {shlex.quote(f'{wc.dataset}: {wc.mapset} ({wc.method})')}"
+    if spec.get("section"):
+        args += f" --section {shlex.quote(spec['section'])}"
+    if spec.get("words"):
+        args += f" --words {shlex.quote(','.join(spec['words']))}"
+    return args
+
+
 def all_targets():
     """Everything `snakemake` builds by default: models, evaluations, classifiers, report files."""
-    tables = [f"{R}/tables/{ds}-neighbours.csv" for ds in DATASETS
-              if any(p["dataset"] == ds and p["baseline"] for p in POINTS)]
-    return (model_outputs() + baseline_outputs() + map_targets() + tables
-            + [f"{R}/summary.csv", f"{R}/summary.md", f"{R}/figures/study"])
+    tables = [
+        f"{RESULTS}/tables/{ds}-neighbours.csv"
+        for ds in DATASETS
+        if any(p["dataset"] == ds and p["baseline"] for p in POINTS)
+    ]
+    return (
+        model_outputs()
+        + baseline_outputs()
+        + map_targets()
+        + tables
+        + [
+            f"{RESULTS}/summary.csv",
+            f"{RESULTS}/summary.md",
+            f"{RESULTS}/figures/study",
+        ]
+    )
+
+
+# --- the runs list of the summary ------------------------------------------------
+def runs_inputs():
+    return (
+        model_outputs() + baseline_outputs() + [f"{d}/train.json" for d in model_dirs()]
+    )
+
+
+def baseline_specs():
+    """(directory, data set, variant, method) of every baseline classifier."""
+    return [
+        (d, ds, BASE_VARIANT, method)
+        for ds in DATASETS
+        for d, method in classify_baselines(ds).items()
+    ]
+
+
+def write_runs_list(runs_file, views_dir, log_file):
+    """The runs list and its views (w2v.config.study_runs) of every model and baseline classifier."""
+    points = [{**p, "classify": classify_outputs(p["dir"], p)} for p in POINTS]
+    gensim = [
+        {**p, "dir": d, "classify": classify_outputs(d, p, extra=False)}
+        for d, p in GENSIM_BY_DIR.items()
+    ]
+    lines, views = w2vconfig.study_runs(points, RESULTS, gensim, baseline_specs())
+    w2vconfig.write_study_runs(lines, views, runs_file)
+    Path(views_dir).mkdir(parents=True, exist_ok=True)
+    with open(log_file, "w") as fh:
+        print(f"{len(lines)} runs, {len(views)} views", file=fh)

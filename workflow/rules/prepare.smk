@@ -4,16 +4,19 @@
 rule prepare_shard:
     """Tokenise one contiguous block of documents under a preprocessing variant."""
     input:
-        f"{R}/{{dataset}}/documents.jsonl.gz",
+        f"{RESULTS}/{{dataset}}/documents.jsonl.gz",
     output:
-        temp(f"{R}/{{dataset}}/corpus/{{variant}}.shard{{i}}of{{n}}.txt.gz"),
-    params:
-        spacy=(f"--spacy-model {shlex.quote(config['preprocessing']['spacy_model'])}"
-               if config["preprocessing"].get("spacy_model") else ""),
+        temp(f"{RESULTS}/{{dataset}}/corpus/{{variant}}.shard{{i}}of{{n}}.txt.gz"),
     log:
-        f"{L}/{{dataset}}/prepare/{{variant}}.shard{{i}}of{{n}}.log",
+        f"{LOGS}/{{dataset}}/prepare/{{variant}}.shard{{i}}of{{n}}.log",
     benchmark:
-        f"{B}/{{dataset}}/prepare/{{variant}}.shard{{i}}of{{n}}.tsv"
+        f"{BENCHMARKS}/{{dataset}}/prepare/{{variant}}.shard{{i}}of{{n}}.tsv"
+    params:
+        spacy=(
+            f"--spacy-model {shlex.quote(config['preprocessing']['spacy_model'])}"
+            if config["preprocessing"].get("spacy_model")
+            else ""
+        ),
     shell:
         "w2v prepare {input:q} --variant {wildcards.variant:q} --shard {wildcards.i}/{wildcards.n} "
         "--out {output:q} {params.spacy} --quiet > {log:q} 2>&1"
@@ -22,11 +25,14 @@ rule prepare_shard:
 rule merge_shards:
     """Concatenate the shards, in order, into the corpus of a variant (aligned with the document table)."""
     input:
-        lambda wc: [f"{R}/{wc.dataset}/corpus/{wc.variant}.shard{i}of{SHARDS}.txt.gz" for i in range(SHARDS)],
+        lambda wc: [
+            f"{RESULTS}/{wc.dataset}/corpus/{wc.variant}.shard{i}of{SHARDS}.txt.gz"
+            for i in range(SHARDS)
+        ],
     output:
-        f"{R}/{{dataset}}/corpus/{{variant}}.txt.gz",
+        f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
     log:
-        f"{L}/{{dataset}}/prepare/{{variant}}.merge.log",
+        f"{LOGS}/{{dataset}}/prepare/{{variant}}.merge.log",
     shell:
         "w2v merge {input:q} --out {output:q} > {log:q} 2>&1"
 
@@ -34,16 +40,21 @@ rule merge_shards:
 rule vocab:
     """Count the corpus, keep frequent words, encode it (vocab.tsv, ids.npy, offsets.npy, stats.json)."""
     input:
-        f"{R}/{{dataset}}/corpus/{{variant}}.txt.gz",
+        f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
     output:
-        multiext(f"{R}/{{dataset}}/vocab/{{variant}}/{{vocab}}/", "vocab.tsv", "ids.npy", "offsets.npy",
-                 "stats.json"),
-    params:
-        settings=vocab_settings,
-        outdir=lambda wc, output: str(Path(output[0]).parent),
+        multiext(
+            f"{RESULTS}/{{dataset}}/vocab/{{variant}}/{{vocab}}/",
+            "vocab.tsv",
+            "ids.npy",
+            "offsets.npy",
+            "stats.json",
+        ),
     log:
-        f"{L}/{{dataset}}/vocab/{{variant}}/{{vocab}}.log",
+        f"{LOGS}/{{dataset}}/vocab/{{variant}}/{{vocab}}.log",
     benchmark:
-        f"{B}/{{dataset}}/vocab/{{variant}}/{{vocab}}.tsv"
+        f"{BENCHMARKS}/{{dataset}}/vocab/{{variant}}/{{vocab}}.tsv"
+    params:
+        settings=vocab_args,
+        outdir=lambda wc, output: str(Path(output[0]).parent),
     shell:
         "w2v vocab {input:q} --out {params.outdir:q} {params.settings} --quiet > {log:q} 2>&1"

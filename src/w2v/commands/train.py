@@ -60,6 +60,58 @@ def _check_memory(cfg, vocab_size: int) -> None:
                        f"available; lower --dim or --max-vocab")
 
 
+_TYPES = {"int": int, "float": float, "str": str, "bool": bool}
+
+
+def setting_fields():
+    """The fields of :class:`w2v.train.TrainConfig` that ``w2v train`` has an option for."""
+    import dataclasses
+
+    from w2v.train import TrainConfig
+
+    return [f for f in dataclasses.fields(TrainConfig) if f.metadata.get("cli")]
+
+
+def option_name(f) -> str:
+    """A setting's option, ``--<name>`` with dashes (the field's name or its metadata's ``name``)."""
+    return "--" + (f.metadata.get("name") or f.name).replace("_", "-")
+
+
+def _field_type(f) -> type:
+    """``int``, ``float``, ``str`` or ``bool`` from a field's annotation (``int | None`` is ``int``)."""
+    names = [t.strip() for t in str(f.type).split("|") if t.strip() != "None"]
+    if len(names) != 1 or names[0] not in _TYPES:
+        raise TypeError(f"TrainConfig.{f.name}: no command-line option for the type {f.type!r}")
+    return _TYPES[names[0]]
+
+
+def add_setting_options(p) -> None:
+    """One option per training setting of :class:`w2v.train.TrainConfig`, its default in the help.
+
+    The option's destination is the field itself; a boolean is a switch turning its
+    setting on (``--cbow-sum`` stores False in ``cbow_mean``).
+    """
+    for f in setting_fields():
+        meta = f.metadata
+        help = meta["help"] if "default" in meta["help"] else f"{meta['help']} (default: %(default)s)"
+        kind = _field_type(f)
+        if kind is bool:
+            p.add_argument(option_name(f), dest=f.name, default=f.default, help=help,
+                           action="store_false" if meta.get("invert") else "store_true")
+            continue
+        extra = {"metavar": meta["metavar"]} if meta.get("metavar") else {}
+        if meta.get("choices"):
+            extra["choices"] = list(meta["choices"])
+        p.add_argument(option_name(f), dest=f.name, type=kind, default=f.default, help=help, **extra)
+
+
+def config_from_args(args):
+    """The :class:`w2v.train.TrainConfig` of parsed ``w2v train`` arguments."""
+    from w2v.train import TrainConfig
+
+    return TrainConfig(**{f.name: getattr(args, f.name) for f in setting_fields()})
+
+
 def register(sub) -> None:
     p = sub.add_parser(
         "train",
@@ -71,28 +123,7 @@ def register(sub) -> None:
     p.add_argument("corpus", nargs="?", help="tokenised corpus (omit when --vocab is given)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--vocab", metavar="DIR", help="reuse the vocab stage's vocab.tsv/ids.npy/offsets.npy")
-    p.add_argument("--model", choices=["sg", "cbow"], default="sg")
-    p.add_argument("--loss", choices=["softmax", "hs", "ns", "nce", "sampled"], default="ns")
-    p.add_argument("--negative", type=int, default=5, metavar="K", help="noise words per example (default 5)")
-    p.add_argument("--dim", type=int, default=100)
-    p.add_argument("--window", type=int, default=5)
-    p.add_argument("--sample", type=float, default=1e-3, help="subsampling threshold, 0 = off (default 1e-3)")
-    p.add_argument("--subsample", choices=["word2vec", "paper"], default="word2vec",
-                   help="keep probability: word2vec.c's (sqrt(f/t)+1)t/f or the paper's sqrt(t/f)")
-    p.add_argument("--epochs", type=int, default=5)
-    p.add_argument("--min-count", type=int, default=5)
-    p.add_argument("--max-vocab", type=int, default=None)
-    p.add_argument("--max-docs", type=int, default=None, help="train on the first N documents only")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--optimizer", choices=["sgd", "adam", "adagrad"], default="sgd")
-    p.add_argument("--lr", type=float, default=None,
-                   help="learning rate (default: 0.025 sg / 0.05 cbow (0.025 cbow+hs) with sgd, 0.002 adam, 0.1 adagrad)")
-    p.add_argument("--min-lr-ratio", type=float, default=1e-4, help="sgd decays linearly to lr × this")
-    p.add_argument("--ns-exponent", type=float, default=0.75, help="noise distribution ∝ count^exponent")
-    p.add_argument("--cbow-sum", action="store_true", help="CBOW input is the sum (default: mean)")
-    p.add_argument("--shared-negatives", action="store_true",
-                   help="sg+ns: share the K noise words across the window of a centre word (faster)")
+    add_setting_options(p)
     p.add_argument("--tag", action="append", default=[], metavar="KEY=VALUE",
                    help="bookkeeping stored in train.json (repeatable)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -100,17 +131,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from w2v.train import TrainConfig, train_file
+    from w2v.train import train_file
 
     if args.corpus is None and args.vocab is None:
         raise W2VError("give a CORPUS file or --vocab DIR")
     tags = dict(_tag(text) for text in args.tag)
-    cfg = TrainConfig(model=args.model, loss=args.loss, negative=args.negative, dim=args.dim,
-                      window=args.window, sample=args.sample, epochs=args.epochs, min_count=args.min_count,
-                      max_vocab=args.max_vocab, max_docs=args.max_docs, workers=args.workers,
-                      seed=args.seed, optimizer=args.optimizer, lr=args.lr, min_lr_ratio=args.min_lr_ratio,
-                      ns_exponent=args.ns_exponent, cbow_mean=not args.cbow_sum, subsample=args.subsample,
-                      shared_negatives=args.shared_negatives)
+    cfg = config_from_args(args)
     _check_memory(cfg, _vocab_size(args.vocab))
     try:
         model = train_file(args.corpus, args.out, cfg, vocab_dir=args.vocab, tags=tags,
