@@ -42,7 +42,7 @@ from w2v.sampling import (
     keep_probabilities,
     noise_distribution,
 )
-from w2v.train import DEFAULT_LR, segments
+from w2v.train import DEFAULT_LR, adam_flat_step, segments
 
 
 def zipf_corpus(vocab: int, tokens: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -127,6 +127,8 @@ class Setup:
         fp = np.zeros(kmod.N_FPARAMS, np.float32)
         fp[kmod.F_LR] = lr
         fp[kmod.F_BETA1], fp[kmod.F_BETA2], fp[kmod.F_EPS] = 0.9, 0.999, 1e-8
+        if hasattr(kmod, "F_FLAT"):
+            fp[kmod.F_FLAT] = adam_flat_step(fp[kmod.F_BETA1], fp[kmod.F_BETA2])
         moments = (z2, z2, z1, z2, z2, z1)
         if opt != kmod.SGD:
             V = wi.shape[0]

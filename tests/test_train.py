@@ -467,3 +467,26 @@ def test_model_npz_bytes_do_not_depend_on_the_time_of_the_save(tmp_path, monkeyp
     assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
     with np.load(tmp_path / "a.npz") as z:
         assert np.array_equal(z["wi"], arr)
+
+
+@pytest.mark.parametrize("beta2", [0.999, 0.9999, 0.5])
+def test_adam_stops_computing_a_bias_correction_of_one_with_the_same_bits(beta2):
+    from w2v.train import adam_flat_step
+
+    fp = np.zeros(kernels.N_FPARAMS, np.float32)
+    fp[[kernels.F_LR, kernels.F_BETA1, kernels.F_BETA2, kernels.F_EPS]] = 0.01, 0.9, beta2, 1e-8
+    flat = adam_flat_step(fp[kernels.F_BETA1], fp[kernels.F_BETA2])
+    b = float(max(fp[kernels.F_BETA1], fp[kernels.F_BETA2]))
+    assert b ** flat < 2.0 ** -64 <= b ** (flat - 2)
+    init = np.random.default_rng(0).standard_normal((1, 8)).astype(np.float32)
+    x = np.linspace(-1, 1, 8).astype(np.float32)
+    for start in (flat - 1, flat + 1000):  # the first step that skips the powers, and a later one
+        out = []
+        for shortcut in (0.0, flat):  # 0: always compute them
+            w, m, v = init.copy(), np.full_like(init, 0.01), np.full_like(init, 1e-4)
+            fp[kernels.F_FLAT] = shortcut
+            kernels.update_row(w, 0, 0.5, x, 1.0, kernels.ADAM, fp[kernels.F_LR], m, v,
+                               np.array([start], np.int64), fp)
+            out.append((w, m, v))
+        assert all(np.array_equal(a, b) for a, b in zip(*out))
+        assert not np.array_equal(out[0][0], init)

@@ -30,8 +30,9 @@ OPTIMIZERS = {"sgd": SGD, "adam": ADAM, "adagrad": ADAGRAD}
 # Integer parameters (iparams) and float parameters (fparams) of train_chunk.
 I_MODEL, I_LOSS, I_NEG, I_WINDOW, I_OPT, I_CBOW_MEAN, I_SHARED_NEG, I_HOT_SYNC = range(8)
 N_IPARAMS = 8
-F_LR, F_BETA1, F_BETA2, F_EPS = range(4)
-N_FPARAMS = 4
+# F_FLAT: Adam's step from which the bias correction is 1 to float64 precision (0 = always compute it)
+F_LR, F_BETA1, F_BETA2, F_EPS, F_FLAT = range(5)
+N_FPARAMS = 5
 
 # The functions compiled ahead of time: name -> (arguments, result type in Numba's notation).
 # An argument is (name, dtype, ndim, written): ndim 0 is an integer scalar; arrays are

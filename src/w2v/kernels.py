@@ -54,7 +54,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from w2v.kernel_abi import (  # noqa: F401  (re-exported: kernels.SGD etc.)
-    ADAGRAD, ADAM, CBOW, F_BETA1, F_BETA2, F_EPS, F_LR, HS, I_CBOW_MEAN, I_HOT_SYNC, I_LOSS, I_MODEL, I_NEG,
+    ADAGRAD, ADAM, CBOW, F_BETA1, F_BETA2, F_EPS, F_FLAT, F_LR, HS, I_CBOW_MEAN, I_HOT_SYNC, I_LOSS, I_MODEL, I_NEG,
     I_OPT, I_SHARED_NEG, I_WINDOW, LOSSES, MODELS, N_FPARAMS, N_IPARAMS, NCE, NS, OPTIMIZERS, SAMPLED, SG, SGD,
     SOFTMAX)
 
@@ -189,7 +189,7 @@ def draw_noise(state, alias_prob, alias_idx):
 
 
 @njit(**_fast)
-def draw_ahead(state, tab, wo, hot, ahead):
+def draw_ahead(state, tab, wo, hot, ahead, o):
     """Draw the noise words of the *next* example into ``ahead`` and prefetch their output rows.
 
     The negative-sampling layers keep their draws one example ahead, so that the
@@ -201,6 +201,7 @@ def draw_ahead(state, tab, wo, hot, ahead):
         ahead[j] = w
         m, r = _row(wo, hot.loc, hot.slot, w)
         _prefetch_row(m, r)
+        _prefetch_moments(o, w)
 
 
 @njit(cache=True)
@@ -310,27 +311,48 @@ def update_row(w, r, g, x, scale, opt, lr, m, v, t, fparams):
         for k in range(d):
             w[r, k] += a * x[k]
     elif opt == ADAM:
-        b1 = fparams[F_BETA1]
-        b2 = fparams[F_BETA2]
+        lr_t, b1, b2, eps = _adam_rate(r, t, lr, fparams)
+        a1 = np.float32(1.0) - b1
+        a2 = np.float32(1.0) - b2
+        gs = np.float32(g * scale)
+        for k in range(d):
+            grad = -gs * x[k]
+            mk = b1 * m[r, k] + a1 * grad
+            vk = b2 * v[r, k] + a2 * (grad * grad)
+            m[r, k] = mk
+            v[r, k] = vk
+            w[r, k] -= lr_t * mk / (math.sqrt(vk) + eps)
+    else:  # ADAGRAD
         eps = fparams[F_EPS]
-        t[r] += 1
-        step = t[r]
+        lr32 = np.float32(lr)
+        gs = np.float32(g * scale)
+        for k in range(d):
+            grad = -gs * x[k]
+            vk = v[r, k] + grad * grad
+            v[r, k] = vk
+            w[r, k] -= lr32 * grad / (math.sqrt(vk) + eps)
+
+
+@njit(**_fast)
+def _adam_rate(r, t, lr, fparams):
+    """Count one more step of row ``r``; return ``(lr_t, beta1, beta2, eps)``, all float32, where
+    ``lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t)`` is Adam's bias-corrected rate at the row's step t.
+
+    Once both powers are below 2^-64 the correction is 1 to float64 precision, and lr_t is lr
+    exactly: from step ``fparams[F_FLAT]`` on (set by the trainer; 0 = always compute) the powers
+    are not computed. A frequent row gets there after ~44k steps with beta2 = 0.999.
+    """
+    b1 = fparams[F_BETA1]
+    b2 = fparams[F_BETA2]
+    t[r] += 1
+    step = t[r]
+    lr_t = np.float32(lr)
+    flat = fparams[F_FLAT]
+    if flat == 0.0 or step < flat:
         c1 = 1.0 - b1 ** step
         c2 = 1.0 - b2 ** step
         lr_t = np.float32(lr * math.sqrt(c2) / c1)
-        gs = np.float32(g * scale)
-        for k in range(d):
-            grad = -gs * x[k]
-            m[r, k] = b1 * m[r, k] + (1.0 - b1) * grad
-            v[r, k] = b2 * v[r, k] + (1.0 - b2) * grad * grad
-            w[r, k] -= lr_t * m[r, k] / (math.sqrt(v[r, k]) + eps)
-    else:  # ADAGRAD
-        eps = fparams[F_EPS]
-        gs = np.float32(g * scale)
-        for k in range(d):
-            grad = -gs * x[k]
-            v[r, k] += grad * grad
-            w[r, k] -= np.float32(lr) * grad / (math.sqrt(v[r, k]) + eps)
+    return lr_t, b1, b2, fparams[F_EPS]
 
 
 # --------------------------------------------------------------------------- the bundles
@@ -360,18 +382,52 @@ def _step(w, r, g, x, o):
 def _out_update(wo, r, g, h, neu1e, o):
     """The common two-line core of every output layer: backprop into ``h``, then update row ``r``.
 
-    With SGD both happen in one pass over the row.
+    One pass over the row (and its moments) for every optimiser: ``neu1e`` takes the row
+    before its update, exactly as two passes would.
     """
+    d = h.shape[0]
     if o.kind == SGD:
         a = np.float32(o.lr * g)
-        for k in range(h.shape[0]):
+        for k in range(d):
             wk = wo[r, k]
             neu1e[k] += g * wk
             wo[r, k] = wk + a * h[k]
-        return
-    for k in range(h.shape[0]):
-        neu1e[k] += g * wo[r, k]
-    _step(wo, r, g, h, o)
+    elif o.kind == ADAM:
+        m, v = o.m, o.v
+        lr_t, b1, b2, eps = _adam_rate(r, o.t, o.lr, o.fparams)
+        a1 = np.float32(1.0) - b1
+        a2 = np.float32(1.0) - b2
+        gs = np.float32(g)
+        for k in range(d):
+            wk = wo[r, k]
+            neu1e[k] += g * wk
+            grad = -gs * h[k]
+            mk = b1 * m[r, k] + a1 * grad
+            vk = b2 * v[r, k] + a2 * (grad * grad)
+            m[r, k] = mk
+            v[r, k] = vk
+            wo[r, k] = wk - lr_t * mk / (math.sqrt(vk) + eps)
+    else:  # ADAGRAD
+        v = o.v
+        eps = o.fparams[F_EPS]
+        lr32 = np.float32(o.lr)
+        gs = np.float32(g)
+        for k in range(d):
+            wk = wo[r, k]
+            neu1e[k] += g * wk
+            grad = -gs * h[k]
+            vk = v[r, k] + grad * grad
+            v[r, k] = vk
+            wo[r, k] = wk - lr32 * grad / (math.sqrt(vk) + eps)
+
+
+@njit(**_fast)
+def _prefetch_moments(o, r):
+    """Prefetch the optimiser's moment rows of row ``r`` (Adam: m and v; AdaGrad: v; SGD: none)."""
+    if o.kind != SGD:
+        _prefetch_row(o.v, r)
+        if o.kind == ADAM:
+            _prefetch_row(o.m, r)
 
 
 # --------------------------------------------------------------------------- output layers
@@ -394,7 +450,7 @@ def _binary_logistic(nce, h, target, wo, neu1e, K, state, tab, o, work, hot):
         if w != target:
             cand[n] = w
             n += 1
-    draw_ahead(state, tab, wo, hot, work.ahead)
+    draw_ahead(state, tab, wo, hot, work.ahead, o)
     loss = 0.0
     for j in range(n + 1):
         if j == 0:
@@ -530,7 +586,7 @@ def _sg_ns_shared(sent, i, lo, hi, wi, wo, K, state, tab, o_in, o_out, hot, buf)
         if w != centre:
             tgt[nt] = w
             nt += 1
-    draw_ahead(state, tab, wo, hot, ahead)
+    draw_ahead(state, tab, wo, hot, ahead, o_out)
     loss = 0.0
     d = wi.shape[1]
     # the block of logits -> ascent coefficients g[a, b] (label 1 for b = 0, the centre)
@@ -584,7 +640,7 @@ Buffers = namedtuple("Buffers", ["sent", "h", "neu1e", "ctx", "tgt", "gbuf", "de
 
 
 @njit(**_fast)
-def _prefetch_target(loss_kind, wo, target, tab, hot):
+def _prefetch_target(loss_kind, wo, target, tab, hot, o):
     """Prefetch the output rows an example with this target word will read first.
 
     NS / NCE / sampled softmax: the target's row; HS: the inner nodes of its path.
@@ -593,9 +649,11 @@ def _prefetch_target(loss_kind, wo, target, tab, hot):
         for d in range(tab.lengths[target]):
             m, r = _row(wo, hot.loc, hot.slot, tab.points[target, d])
             _prefetch_row(m, r)
+            _prefetch_moments(o, tab.points[target, d])
     elif loss_kind != SOFTMAX:
         m, r = _row(wo, hot.loc, hot.slot, target)
         _prefetch_row(m, r)
+        _prefetch_moments(o, target)
 
 
 @njit(nogil=True, fastmath=True, cache=True)
@@ -679,7 +737,7 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, iparams, state, tab, o_in, o_ou
     d = wi.shape[1]
     sent, h, neu1e, work = buf.sent, buf.h, buf.neu1e, buf.work
     if loss_kind == NS or loss_kind == NCE:
-        draw_ahead(state, tab, wo, hot, work.ahead)
+        draw_ahead(state, tab, wo, hot, work.ahead, o_out)
 
     loss_sum = 0.0
     n_examples = 0
@@ -705,8 +763,10 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, iparams, state, tab, o_in, o_ou
             # start loading the rows of the next centre: its target row(s) and the
             # input row of the word that enters the window
             if i + 1 < n:
-                _prefetch_target(loss_kind, wo, sent[i + 1], tab, hot)
-                _prefetch_row(wi, sent[min(i + 1 + window, n - 1)])
+                _prefetch_target(loss_kind, wo, sent[i + 1], tab, hot, o_out)
+                entering = sent[min(i + 1 + window, n - 1)]
+                _prefetch_row(wi, entering)
+                _prefetch_moments(o_in, entering)
             b = 1 + _below(state, window)  # effective window in 1..window
             lo = max(0, i - b)
             hi = min(n, i + b + 1)
@@ -771,7 +831,7 @@ def example_step(loss_kind, h, target, wo, K, seed, alias_prob, alias_idx, log_q
     hot = Hot(np.zeros(0, dtype=np.int64), np.empty(0, dtype=np.int32), none2)
     tab = Tables(alias_prob, alias_idx, log_q, points, codes, lengths)
     if loss_kind == NS or loss_kind == NCE:
-        draw_ahead(state, tab, wo, hot, work.ahead)
+        draw_ahead(state, tab, wo, hot, work.ahead, sgd)
     loss = output_step(loss_kind, h, target, wo, neu1e, K, state, tab, sgd, work, hot)
     return loss, neu1e
 

@@ -470,9 +470,20 @@ def kernel_inputs(cfg: TrainConfig, counts: np.ndarray, slice_counts: np.ndarray
     fparams[abi.F_BETA1] = cfg.beta1
     fparams[abi.F_BETA2] = cfg.beta2
     fparams[abi.F_EPS] = cfg.eps
+    fparams[abi.F_FLAT] = adam_flat_step(fparams[abi.F_BETA1], fparams[abi.F_BETA2])
     inputs = abi.KernelInputs(ids, seg_bounds, wi, wo, keep, alias_prob, alias_idx, np.log(q).astype(np.float32),
                               *tree, *moments, iparams, hot_o, _slots(hot_o, wo.shape[0]))
     return inputs, fparams
+
+
+def adam_flat_step(beta1: float, beta2: float) -> float:
+    """The first step t from which beta1^t and beta2^t are below 2^-64 (and for every later t):
+    Adam's bias correction ``sqrt(1 - beta2^t) / (1 - beta1^t)`` is then exactly 1 in float64,
+    so the kernels stop computing it (bit for bit the same rates)."""
+    b = max(float(beta1), float(beta2))
+    if b <= 0.0:
+        return 1.0
+    return float(math.ceil(64.0 * math.log(2.0) / -math.log(b)) + 1)
 
 
 def learning_rate(cfg: TrainConfig, progress: float) -> float:
