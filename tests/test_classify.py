@@ -323,19 +323,30 @@ def test_cli_baseline_and_absent_row(tmp_path, capsys):
     assert main(["classify", str(docs), str(corpus), "--out", str(out), "--hidden", "0"]) == 2
 
 
-def test_train_gensim_script_writes_vectors_and_train_json(tmp_path):
+def _train_gensim_script():
+    """The workflow's gensim reference script: its path and the module loaded from it."""
     import importlib.util
     from pathlib import Path
 
-    gensim = pytest.importorskip("gensim")  # a dev dependency: the reference trainer needs it
     script = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "train_gensim.py"
     spec = importlib.util.spec_from_file_location("train_gensim", script)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    corpus = tmp_path / "corpus.txt.gz"
-    rng = np.random.default_rng(0)
-    lines = [" ".join(rng.choice(NOISE[:10], 20)) for _ in range(50)]
-    corpus.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    return script, mod
+
+
+def _noise_corpus(path, n_lines: int, seed: int):
+    """A gzip corpus of ``n_lines`` lines of 20 words drawn from ten noise words."""
+    rng = np.random.default_rng(seed)
+    lines = [" ".join(rng.choice(NOISE[:10], 20)) for _ in range(n_lines)]
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    return path
+
+
+def test_train_gensim_script_writes_vectors_and_train_json(tmp_path):
+    gensim = pytest.importorskip("gensim")  # a dev dependency: the reference trainer needs it
+    _, mod = _train_gensim_script()
+    corpus = _noise_corpus(tmp_path / "corpus.txt.gz", 50, seed=0)
     out = tmp_path / "run"
     out.mkdir()
     (out / "classify-mlp-mean.json").write_text("{}")  # another stage's file survives
@@ -351,21 +362,13 @@ def test_train_gensim_script_writes_vectors_and_train_json(tmp_path):
 
 
 def test_train_gensim_script_clears_what_a_killed_run_left(tmp_path):
-    import importlib.util
     import subprocess
     import sys
     import time
-    from pathlib import Path
 
     pytest.importorskip("gensim")
-    script = Path(__file__).resolve().parents[1] / "workflow" / "scripts" / "train_gensim.py"
-    spec = importlib.util.spec_from_file_location("train_gensim", script)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    corpus = tmp_path / "corpus.txt.gz"
-    rng = np.random.default_rng(1)
-    lines = [" ".join(rng.choice(NOISE[:10], 20)) for _ in range(20_000)]
-    corpus.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    script, mod = _train_gensim_script()
+    corpus = _noise_corpus(tmp_path / "corpus.txt.gz", 20_000, seed=1)
     out = tmp_path / "run"
     out.mkdir()
     for name, text in (("vectors.bin", "old"), ("train.json", '{"old": true}'), ("classify-mlp-mean.json", "{}")):

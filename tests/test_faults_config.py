@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -19,9 +18,10 @@ from w2v.config import load_config, merge, resolve_config
 from w2v.errors import W2VError
 from w2v.train import TrainConfig
 
+from test_workflow import copy_workflow  # the workflow files, copied into a test's folder
+
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "config.yaml"
-COPIED = ["Snakefile", "config.yaml", "workflow", "data/sample", "data/benchmarks"]
 
 
 def _limit_memory():
@@ -61,17 +61,6 @@ def bombed_config(mapping: bool = False) -> str:
         text = re.sub(r"(?m)^  probes: \[.*\]$", f"  probes: {top}", text, count=1)
     assert top in text
     return "anchors:\n" + anchors + text
-
-
-def copy_workflow(dest: Path) -> Path:
-    for name in COPIED:
-        src = REPO / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            (dest / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(src, dest / name)
-    return dest
 
 
 def snakemake_cmd(*args: str) -> list[str]:
