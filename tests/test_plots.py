@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import struct
 from pathlib import Path
 
@@ -96,11 +97,11 @@ def test_word_map_is_deterministic_and_rejects_too_few_words(tmp_path):
 
 
 def _run(root: Path, name: str, seed: int, tags: dict, wps: float | None, add: float | None,
-         losses=(3.0, 2.0), trainer="w2v") -> Path:
+         losses=(3.0, 2.0), trainer="w2v", **config) -> Path:
     run = root / name / f"seed{seed}"
     run.mkdir(parents=True)
-    train = {"trainer": trainer, "config": {"model": "sg"}, "tags": {"seed": str(seed), **tags},
-             "loss_per_epoch": list(losses)}
+    train = {"trainer": trainer, "config": {"model": "sg", "loss": "ns", "negative": 5, **config},
+             "tags": {"seed": str(seed), **tags}, "loss_per_epoch": list(losses)}
     if wps is not None:
         train["words_per_sec"] = wps
     (run / "train.json").write_text(json.dumps(train))
@@ -114,7 +115,8 @@ def summary(tmp_path) -> pd.DataFrame:
     runs = []
     for seed in (1, 2):
         runs.append(_run(tmp_path, "cbow", seed, {"study": "model", "factor": "model", "level": "cbow",
-                                                  "dataset": "imdb"}, 3000.0, 0.30 + seed / 100))
+                                                  "dataset": "imdb"}, 3000.0, 0.30 + seed / 100,
+                         losses=(3.0, 2.0 + seed / 10)))
         runs.append(_run(tmp_path, "sg", seed, {"study": "model", "factor": "model", "level": "sg",
                                                 "dataset": "imdb"}, 1000.0, 0.40 + seed / 100))
     for level in ("2", "5", "10"):  # a single seed: no error bars, no crash
@@ -122,6 +124,46 @@ def summary(tmp_path) -> pd.DataFrame:
                                                     "dataset": "20newsgroups"}, 900.0, 0.3, losses=(4, 3, 2.5)))
     runs.append(_run(tmp_path, "gensim", 1, {"dataset": "imdb"}, 5000.0, 0.42, losses=(), trainer="gensim"))
     return report.collect(runs, progress=False)
+
+
+@pytest.fixture()
+def sliced(tmp_path) -> pd.DataFrame:
+    """The model study on the whole corpus and a loss study on a corpus slice (max_docs, max_vocab)."""
+    runs = []
+    for seed in (1, 2):
+        for level, wps in (("cbow", 3000.0), ("sg", 1000.0)):
+            runs.append(_run(tmp_path, level, seed, {"study": "model", "factor": "model", "level": level,
+                                                     "dataset": "imdb"}, wps, 0.3 + seed / 100,
+                             losses=(3.0, 2.0 + seed / 10)))
+    for level, wps, losses in (("softmax", 50.0, (7.0, 6.5)), ("hs", 4000.0, (6.0, 5.0)),
+                               ("ns", 2000.0, (4.0, 3.5))):
+        runs.append(_run(tmp_path, f"loss-{level}", 1, {"study": "loss", "factor": "loss", "level": level,
+                                                         "dataset": "imdb"}, wps, 0.05, losses=losses,
+                         loss=level, max_docs=40, max_vocab=500))
+    return report.collect(runs, progress=False)
+
+
+class Drawn(list):
+    """The figures the plotting functions saved, in order; ``named(file name)`` is the last saved as that."""
+
+    def named(self, name: str):
+        return next(fig for fig, out in reversed(self.saved) if Path(out).name == name)
+
+
+@pytest.fixture()
+def drawn(monkeypatch):
+    """The matplotlib figures the plotting functions save, to check what they show (not just their size)."""
+    figures = Drawn()
+    figures.saved = []
+    save = plots._save
+
+    def keep(fig, out):
+        figures.append(fig)
+        figures.saved.append((fig, out))
+        return save(fig, out)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return figures
 
 
 def test_factor_effects_one_panel_per_study(summary, tmp_path):
@@ -134,13 +176,14 @@ def test_factor_effects_one_panel_per_study(summary, tmp_path):
 
 
 def test_speed_vs_quality_and_loss_curves(summary, tmp_path):
-    assert png_size(plots.speed_vs_quality(summary, tmp_path / "s.png")) == (1050, 675)
-    summary = summary.assign(cls_best_accuracy=0.8)  # with classification: a second panel
-    assert png_size(plots.speed_vs_quality(summary, tmp_path / "s2.png")) == (1800, 675)
-    assert png_size(plots.loss_curves(summary, tmp_path / "l.png")) == (1125, 750)
+    # one column per data set (imdb, 20newsgroups) of 5.5 inches, plus 2 for the legend
+    assert png_size(plots.speed_vs_quality(summary, tmp_path / "s.png")) == (1950, 750)
+    summary = summary.assign(cls_best_accuracy=0.8)  # with classification: a second row
+    assert png_size(plots.speed_vs_quality(summary, tmp_path / "s2.png")) == (1950, 1440)
+    assert png_size(plots.loss_curves(summary, tmp_path / "l.png")) == (1350, 360)  # one output layer
     runs = list(summary["run"]) + [str(tmp_path / "no-such-run")]
-    assert png_size(plots.loss_curves(runs, tmp_path / "l2.png")) == (1125, 750)
-    assert png_size(plots.loss_curves(summary.iloc[0:0], tmp_path / "l3.png")) == (1125, 750)
+    assert png_size(plots.loss_curves(runs, tmp_path / "l2.png")) == (1350, 360)
+    assert png_size(plots.loss_curves(summary.iloc[0:0], tmp_path / "l3.png")) == (1350, 750)
 
 
 def test_report_figures_writes_one_file_per_metric_with_data(summary, tmp_path):
@@ -174,50 +217,138 @@ def test_report_figures_without_any_metric(tmp_path):
     df = report.collect([empty], progress=False)
     paths = plots.report_figures(df, tmp_path / "figs")
     assert [p.name for p in paths] == ["speed_vs_quality.png", "loss_curves.png"]
-    assert png_size(paths[0]) == (1050, 675) and png_size(paths[1]) == (1125, 750)
+    assert png_size(paths[0]) == (1125, 750) and png_size(paths[1]) == (1350, 750)
 
 
-@pytest.fixture()
-def drawn(monkeypatch):
-    """The matplotlib figures the plotting functions save, to check what they show (not just their size)."""
-    figures = []
-    save = plots._save
+def _rendered(fig):
+    """A saved (closed) figure drawn again on an Agg canvas, and its renderer, to measure what it shows."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    def keep(fig, out):
-        figures.append(fig)
-        return save(fig, out)
+    FigureCanvasAgg(fig).draw()
+    return fig.canvas.get_renderer()
 
-    monkeypatch.setattr(plots, "_save", keep)
-    return figures
+
+def _joined(ax) -> list:
+    """The lines of an axes that join two or more points (error bar caps and lone points excluded)."""
+    return [line for line in ax.get_lines()
+            if len(line.get_xdata()) > 1 and line.get_linestyle() not in ("None", "none", "", " ")]
 
 
 def test_factor_effects_draw_the_means_over_seeds(summary, tmp_path, drawn):
     plots.factor_effects(summary, "analogy_add_total", tmp_path / "fx.png")
     model_ax, window_ax = drawn[-1].axes[:2]
-    assert model_ax.get_title() == "model: model"
+    assert model_ax.get_title() == "model (imdb, 2 seeds)"  # not "model: model"
     assert [t.get_text() for t in model_ax.get_xticklabels()] == ["CBOW", "Skip-gram"]
     (line,) = model_ax.get_lines()[:1]
     # cbow seeds 0.31 / 0.32, sg 0.41 / 0.42: means in %
     assert np.allclose(line.get_ydata(), [31.5, 41.5])
-    assert [t.get_text() for t in model_ax.get_legend().get_texts()] == ["imdb"]
     assert np.allclose(window_ax.get_lines()[0].get_ydata(), [30.0, 30.0, 30.0])
+    assert window_ax.get_title() == "window (20newsgroups, 1 seed)"
+    assert [t.get_text() for t in window_ax.get_xticklabels()] == ["2", "5", "10"]  # not "window=2"
+
+
+def test_factor_effects_join_numeric_levels_but_not_categories(summary, tmp_path, drawn):
+    plots.factor_effects(summary, "analogy_add_total", tmp_path / "fx.png")
+    model_ax, window_ax = drawn[-1].axes[:2]
+    assert _joined(model_ax) == []  # CBOW and Skip-gram are two kinds, not two ends of a trend
+    assert [len(line.get_xdata()) for line in _joined(window_ax)] == [3]
+
+
+def test_factor_effects_tick_labels_never_collide(tmp_path, drawn):
+    runs = []
+    for level in ("0", "1e-06", "1e-05", "0.0001"):
+        runs.append(_run(tmp_path, f"s{level}", 1, {"study": "sample", "factor": "sample", "level": level,
+                                                    "dataset": "20newsgroups"}, 900.0, 0.3))
+    for level in ("raw", "raw+nostop+num", "lemma+nostop+num", "stem+nostop+num", "lemma+num+ner"):
+        runs.append(_run(tmp_path, f"v{level}", 1, {"study": "variant", "factor": "variant", "level": level,
+                                                    "dataset": "20newsgroups"}, 900.0, 0.3))
+    plots.factor_effects(report.collect(runs, progress=False), "analogy_add_total", tmp_path / "fx.png")
+    fig = drawn[-1]
+    renderer = _rendered(fig)
+    for ax in fig.axes[:2]:
+        labels = [t for t in ax.get_xticklabels() if t.get_text()]
+        for a, b in zip(labels, labels[1:]):
+            angle = math.radians(a.get_rotation())
+            if angle == 0:
+                box_a, box_b = a.get_window_extent(renderer), b.get_window_extent(renderer)
+                assert box_a.x1 < box_b.x0, (a.get_text(), b.get_text())
+            else:  # parallel slanted labels: their baselines lie a tick spacing times sin(angle) apart
+                (xa, _), (xb, _) = ax.transData.transform([(a.get_position()[0], 0), (b.get_position()[0], 0)])
+                height = a.get_fontsize() * fig.dpi / 72
+                assert (xb - xa) * math.sin(angle) >= height, (a.get_text(), b.get_text())
+        assert not any("=" in t.get_text() for t in labels)  # "1e-05", not "sample=1e-05"
 
 
 def test_speed_vs_quality_places_every_model_and_gensim(summary, tmp_path, drawn):
     plots.speed_vs_quality(summary, tmp_path / "s.png")
-    ax = drawn[-1].axes[0]
-    labels = sorted(t.get_text() for t in ax.texts)
-    assert labels == ["gensim [imdb]", "model: CBOW [imdb]", "model: Skip-gram [imdb]",
-                      "window: window=10 [20newsgroups]", "window: window=2 [20newsgroups]",
-                      "window: window=5 [20newsgroups]"]
-    points = {t.get_text(): t.xy for t in ax.texts}
-    assert points["gensim [imdb]"] == pytest.approx((5000.0, 42.0))
-    assert points["model: CBOW [imdb]"] == pytest.approx((3000.0, 31.5))
+    axes = {ax.get_title(): ax for ax in drawn[-1].axes}
+    imdb, news = axes["imdb: speed vs analogy 3CosAdd"], axes["20newsgroups: speed vs analogy 3CosAdd"]
+    assert sorted(t.get_text() for t in imdb.texts) == ["CBOW", "Skip-gram", "gensim"]
+    assert sorted(t.get_text() for t in news.texts) == ["window=10", "window=2", "window=5"]
+    points = {t.get_text(): t.xy for t in imdb.texts}
+    assert points["gensim"] == pytest.approx((5000.0, 42.0))
+    assert points["CBOW"] == pytest.approx((3000.0, 31.5))
+    legend = [t.get_text() for t in drawn[-1].legends[0].get_texts()]
+    assert legend == ["model", "window", "gensim"]  # colour = study
 
 
-def test_loss_curves_draw_one_line_per_run(summary, tmp_path, drawn):
-    plots.loss_curves(summary, tmp_path / "l.png")
-    ax = drawn[-1].axes[0]
-    curves = sorted(tuple(line.get_ydata()) for line in ax.get_lines() if len(line.get_ydata()))
-    # 4 model-study runs and 3 window levels; gensim recorded no loss
-    assert curves == [(3.0, 2.0)] * 4 + [(4.0, 3.0, 2.5)] * 3
+def test_speed_vs_quality_labels_never_overlap(tmp_path, drawn):
+    runs = [_run(tmp_path, f"w{k}", 1, {"study": "window", "factor": "window", "level": str(k),
+                                        "dataset": "imdb"}, 1000.0 + 10 * k, 0.30 + 0.002 * (k % 3))
+            for k in range(1, 13)]  # twelve models within 12 % of each other's speed and 0.4 points
+    plots.speed_vs_quality(report.collect(runs, progress=False), tmp_path / "s.png")
+    fig = drawn[-1]
+    renderer = _rendered(fig)
+    (ax,) = [a for a in fig.axes if a.texts]
+    labels = [t for t in ax.texts if "window=" in t.get_text()]
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (labels[i].get_text(), a, b)
+    assert len(labels) == 12 and len(ax.texts) == 12  # every model named, no "left out" note
+    frame = ax.get_window_extent(renderer)
+    assert all(frame.x0 <= a.x0 and a.x1 <= frame.x1 and frame.y0 <= a.y0 and a.y1 <= frame.y1 for a in boxes)
+    _assert_speed_ticks_apart(ax, renderer)  # the speeds readable too
+
+
+def _assert_speed_ticks_apart(ax, renderer) -> None:
+    """At least two speeds are labelled on the x axis, none running into the next."""
+    low, high = ax.get_xlim()
+    ticks = sorted((t.get_window_extent(renderer)
+                    for t, x in zip(ax.get_xticklabels() + ax.get_xticklabels(minor=True),
+                                    list(ax.get_xticks()) + list(ax.get_xticks(minor=True)))
+                    if low <= x <= high and t.get_text()), key=lambda b: b.x0)
+    assert len(ticks) >= 2 and all(a.x1 < b.x0 for a, b in zip(ticks, ticks[1:])), ticks
+
+
+def test_speed_vs_quality_keeps_corpus_slice_models_apart(sliced, tmp_path, drawn):
+    paths = plots.report_figures(sliced, tmp_path / "figs")
+    assert "speed_vs_quality_slice.png" in [p.name for p in paths]
+    full = drawn.named("speed_vs_quality.png")
+    assert sorted(t.get_text() for ax in full.axes for t in ax.texts) == ["CBOW", "Skip-gram"]
+    part = drawn.named("speed_vs_quality_slice.png")
+    assert sorted(t.get_text() for ax in part.axes for t in ax.texts) == [
+        "full softmax", "hierarchical softmax", "negative sampling with K=5"]
+    assert "corpus slice (max_docs=40, max_vocab=500)" in part._suptitle.get_text()
+    for fig in (full, part):  # speeds within a decade (full), over two decades (the slice)
+        renderer = _rendered(fig)
+        for ax in fig.axes:
+            _assert_speed_ticks_apart(ax, renderer)
+    effects = drawn.named("effects_analogy_add_total.png")
+    assert "loss (imdb, corpus slice, 1 seed)" in [ax.get_title() for ax in effects.axes]
+
+
+def test_loss_curves_one_panel_per_output_layer_with_the_mean_over_seeds(sliced, tmp_path, drawn):
+    for source in (sliced, list(sliced["run"])):  # the summary table, or the run directories
+        plots.loss_curves(source, tmp_path / "l.png")
+        axes = drawn[-1].axes
+        titles = [ax.get_title() for ax in axes]
+        assert [t.split(" (")[0] for t in titles] == ["full softmax", "hierarchical softmax", "negative sampling"]
+        for ax in axes:
+            assert ax.get_legend() is not None  # a legend in every panel
+        ns = axes[2]
+        means = {t.get_text(): line.get_ydata() for t, line in zip(ns.get_legend().get_texts(), ns.get_lines())}
+        # CBOW and Skip-gram, each the mean of 2 seeds (2.1 and 2.2 at the last epoch), and the sliced ns model
+        assert set(means) == {"CBOW, 2 seeds", "Skip-gram, 2 seeds", "negative sampling with K=5 (corpus slice)"}
+        assert np.allclose(means["CBOW, 2 seeds"], [3.0, 2.15])
+        assert len(ns.collections) == 2  # a band over the seeds of each two-seed level

@@ -235,20 +235,27 @@ def test_study_rows_place_the_baseline_in_every_study(study):
 
 def test_findings_name_the_winner_with_the_right_numbers(study):
     text = summary_md.findings(report.collect(study, progress=False))
-    assert ("model on imdb: Skip-gram beats CBOW on analogies (3CosAdd) by 5.0 ± 1.0 points "
-            "(42.0 ± 2.0 % vs 37.0 ± 1.0 %, 3 paired seeds) but trains 3.2× slower.") in text
-    assert ("window on imdb: window=5 beats window=2 on analogies (3CosAdd) by 9.0 ± 1.0 points "
-            "(42.0 ± 2.0 % vs 33.0 ± 3.0 %, 3 paired seeds) but trains 1.1× slower.") in text
-    assert any(s.startswith("model on imdb: Skip-gram beats CBOW on WordSim-353 (Spearman ρ) by 0.100 ± 0.000")
-               for s in text)
-    assert "model on imdb: CBOW is the fastest (3,200 words/s), 3.2× Skip-gram (1,000 words/s)." in text
+    # paired differences 4, 5, 6 points: 5 ± t(0.975, 2)·1/√3 = 5 ± 2.48
+    assert ("model on imdb: Skip-gram beats CBOW on analogies (3CosAdd) by 5.0 points, 95 % CI [2.5, 7.5], "
+            "n = 3 seeds: decided (42.0 ± 2.0 % vs 37.0 ± 1.0 %) but trains 3.2× slower.") in text
+    assert ("window on imdb: window=5 beats window=2 on analogies (3CosAdd) by 9.0 points, 95 % CI [6.5, 11.5], "
+            "n = 3 seeds: decided (42.0 ± 2.0 % vs 33.0 ± 3.0 %) but trains 1.1× slower.") in text
+    assert any(s.startswith("model on imdb: Skip-gram beats CBOW on WordSim-353 (Spearman ρ) by 0.100, "
+                            "95 % CI [0.100, 0.100], n = 3 seeds: decided") for s in text)
+    # classifier accuracy 85/86/87 vs 84/84/84: differences 1, 2, 3 -> 2 ± 2.48, no winner
+    assert ("model on imdb, classification accuracy: Skip-gram − CBOW = 2.0 points (86.0 ± 1.0 % vs 84.0 ± 0.0 %), "
+            "n = 3 seeds: undecided: the interval [−0.5, 4.5] includes 0.") in text
+    assert ("model on imdb: CBOW beats Skip-gram on training speed by 2,200 words/s (3.2×), 95 % CI [2,200, 2,200], "
+            "n = 3 seeds: decided (3,200 ± 0 words/s vs 1,000 ± 0 words/s).") in text
     assert ("Best classifier on imdb: tfidf_logreg on no trained vectors with 88.0 % accuracy (n=1), "
             "1.5 points below the 89.5 % target.") in text
     assert ("Best classifier on imdb with w2v vectors: mlp_mean on w2v baseline model with 86.0 ± 1.0 % "
             "accuracy (n=3), 3.5 points below the 89.5 % target.") in text
     gensim = [s for s in text if s.startswith("w2v vs gensim")]
     assert len(gensim) == 1
-    assert "analogies 42.0 % vs 43.0 % (-1.0 points), speed 0.50× gensim's (1,000 vs 2,000 words/s)" in gensim[0]
+    assert ("analogies 42.0 % vs 43.0 %: w2v − gensim = −1.0 points, 3 vs 1 seeds: no interval; speed 0.50× "
+            "gensim's (1,000 vs 2,000 words/s): w2v − gensim = −1,000 words/s, 3 vs 1 seeds: no interval."
+            ) in gensim[0]
 
 
 def test_findings_three_levels_unpaired_and_ties(tmp_path):
@@ -261,11 +268,13 @@ def test_findings_three_levels_unpaired_and_ties(tmp_path):
                                  {"negative": int(level)}, wps, acc, ws=0.5))
     text = summary_md.findings(report.collect(runs, progress=False))
     best = next(s for s in text if "analogies" in s)
-    # different seeds -> unpaired: 37 - 31 = 6 points, sd = sqrt(var(.35,.39) + var(.30,.32)) = sqrt(.0008 + .0002)
-    assert best == ("negative on 20newsgroups: negative=10 is the best negative on analogies (3CosAdd) "
-                    "and beats negative=5 by 6.0 ± 3.2 points (37.0 ± 2.8 % vs 31.0 ± 1.4 %, 2 vs 2 seeds) "
-                    "but trains 1.5× slower; negative=15 is the worst (20.0 %).")
-    assert any(s.startswith("negative on 20newsgroups: negative=5 and negative=10 tie on WordSim-353") for s in text)
+    # different seeds -> Welch: 37 - 31 = 6 points, se = sqrt(.0008/2 + .0002/2), 1.47 degrees of freedom
+    assert best == ("negative on 20newsgroups, analogies (3CosAdd): negative=10 − negative=5 = 6.0 points "
+                    "(37.0 ± 2.8 % vs 31.0 ± 1.4 %, the two highest of 3 levels), n = 2 vs 2 seeds, unpaired "
+                    "(Welch): undecided: the interval [−7.8, 19.8] includes 0.")
+    tie = next(s for s in text if "WordSim-353" in s)
+    assert tie.startswith("negative on 20newsgroups, WordSim-353 (Spearman ρ): negative=5 − negative=10 = 0.000 ")
+    assert tie.endswith("undecided: the interval [0.000, 0.000] includes 0.") and "beats" not in tie
 
 
 def test_findings_flag_differences_within_noise(tmp_path):
@@ -273,10 +282,10 @@ def test_findings_flag_differences_within_noise(tmp_path):
                      {"dim": int(lvl)}, wps, acc)
             for lvl, wps, accs in (("100", 2000.0, (0.30, 0.34)), ("300", 1000.0, (0.33, 0.29)))
             for seed, acc in zip((1, 2), accs)]
-    # paired differences -0.03 and +0.05: mean 1.0 point, sd 5.7 points
+    # paired differences -0.03 and +0.05: mean 1.0 point, sd 5.7 points, t(0.975, 1) = 12.71
     assert summary_md.findings(report.collect(runs, progress=False))[0] == (
-        "dim on imdb: dim=100 beats dim=300 on analogies (3CosAdd) by 1.0 ± 5.7 points (32.0 ± 2.8 % vs "
-        "31.0 ± 2.8 %, 2 paired seeds; within one sd, not a clear difference) and trains 2.0× faster.")
+        "dim on imdb, analogies (3CosAdd): dim=100 − dim=300 = 1.0 points (32.0 ± 2.8 % vs 31.0 ± 2.8 %), "
+        "n = 2 seeds: undecided: the interval [−49.8, 51.8] includes 0.")
 
 
 def test_loss_labels_and_softmax_slice(tmp_path):
@@ -285,9 +294,8 @@ def test_loss_labels_and_softmax_slice(tmp_path):
             for lvl, wps, acc in (("softmax", 50.0, 0.10), ("ns", 5000.0, 0.20))]
     df = report.collect(runs, progress=False)
     text = summary_md.findings(df)
-    assert text[0].startswith("loss on 20newsgroups: negative sampling with K=15 beats full softmax "
-                              "on analogies (3CosAdd) by 10.0 points (20.0 % vs 10.0 %, single seed) "
-                              "and trains 100.0× faster")
+    assert text[0] == ("loss on 20newsgroups, analogies (3CosAdd): negative sampling with K=15 − full softmax "
+                       "= 10.0 points (20.0 % vs 10.0 %), one seed: no interval.")
     out = tmp_path / "s.md"
     summary_md.write_summary_md(df, out)
     md = out.read_text()
@@ -364,9 +372,9 @@ def test_variant_study_is_one_table_and_flags_other_question_sets(tmp_path):
             runs.append(run)
     df = report.collect(runs, progress=False)
     text = summary_md.findings(df)
-    assert text[0] == ("variant on 20newsgroups: variant=stem beats variant=raw on analogies (3CosAdd) by "
-                       "11.0 ± 1.4 points (42.0 ± 2.8 % vs 31.0 ± 1.4 %, 2 paired seeds) and trains at about "
-                       "the same speed — on different question sets: 15 % vs 50 % of the questions covered.")
+    assert text[0] == ("variant on 20newsgroups, analogies (3CosAdd): variant=stem − variant=raw = 11.0 points "
+                       "(42.0 ± 2.8 % vs 31.0 ± 1.4 %), n = 2 seeds: undecided: the interval [−1.7, 23.7] "
+                       "includes 0 — on different question sets: 15 % vs 50 % of the questions covered.")
     out = tmp_path / "s.md"
     summary_md.write_summary_md(df, out)
     md = out.read_text()
@@ -384,7 +392,8 @@ def test_gensim_comparison_ignores_other_optimizers_and_corpus_slices(study, tmp
     text = summary_md.findings(report.collect(study + extra, progress=False))
     gensim = [s for s in text if s.startswith("w2v vs gensim")]
     assert len(gensim) == 1
-    assert "analogies 42.0 % vs 43.0 % (-1.0 points), speed 0.50× gensim's (1,000 vs 2,000 words/s)" in gensim[0]
+    assert "analogies 42.0 % vs 43.0 %: w2v − gensim = −1.0 points" in gensim[0]
+    assert "speed 0.50× gensim's (1,000 vs 2,000 words/s)" in gensim[0]
 
 
 def test_package_versions_reach_the_summary(tmp_path):

@@ -6,7 +6,11 @@ writes: ``train.json`` plus, after the later stages, ``eval.json`` and one
 into one DataFrame with one row per model (saved as CSV); :func:`aggregate`
 averages the seeds of each study level; :func:`study_rows`,
 :func:`classifier_table` and :func:`gensim_pairs` arrange the rows the way the
-report compares them. The sentences and the Markdown file built from these
+report compares them. Two levels are compared by :func:`difference_ci`: the
+difference over seeds (paired by seed, else Welch's) with its 95 % confidence
+interval from Student's t, decided only when the interval excludes 0.
+:func:`rare_word_table` reads each run's ``frequency.csv`` (analogy accuracy
+by frequency bucket). The sentences and the Markdown file built from these
 are in :mod:`w2v.summary_md`, the figures in :mod:`w2v.plots`.
 
 Every metric the report cares about is declared once, in :data:`METRICS`: a
@@ -22,6 +26,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,23 +37,32 @@ from w2v.io import atomic_open
 
 __all__ = [
     "CLASSIFY_TARGETS",
+    "FREQUENCY_COLUMNS",
     "GROUP_KEYS",
     "METRICS",
     "TAG_COLUMNS",
+    "Difference",
     "Metric",
     "aggregate",
+    "baseline_level",
     "classifier_table",
     "collect",
+    "difference_ci",
     "gensim_pairs",
     "level_label",
     "mean_sd",
     "negative_of",
+    "paired_ci",
     "paired_difference",
+    "rare_word_differences",
+    "rare_word_table",
+    "read_frequency",
     "read_runs_file",
     "read_summary_csv",
     "study_groups",
     "study_rows",
     "unique_models",
+    "welch_ci",
     "write_summary_csv",
 ]
 
@@ -436,18 +450,142 @@ def level_label(factor, level, negative=None) -> str:
     return name
 
 
-def paired_difference(df: pd.DataFrame, col: str, a, b) -> tuple[float, float, int, bool]:
-    """Mean and sd of ``col`` at level a minus level b; paired by seed when the seeds match."""
-    va = df[df["level"] == a][["seed", col]].dropna()
-    vb = df[df["level"] == b][["seed", col]].dropna()
+class Difference(NamedTuple):
+    """A − B of one metric over seeds, with its confidence interval (Student's t).
+
+    ``mean`` is the mean difference; ``low``/``high`` the interval, NaN when it
+    cannot be computed (fewer than two pairs, or unpaired with one run on a
+    side); ``n`` the number of seed pairs (unpaired: the runs of the smaller
+    side); ``paired`` whether runs were paired by seed (else Welch's unpaired
+    difference); ``decided`` whether the interval excludes 0; ``n_a``/``n_b``
+    the runs of each side; ``dof`` the degrees of freedom of t; ``se`` the
+    standard error of the mean difference.
+    """
+
+    mean: float
+    low: float
+    high: float
+    n: int
+    paired: bool
+    decided: bool
+    n_a: int
+    n_b: int
+    dof: float
+    se: float
+
+
+def _t_quantile(confidence: float, dof: float) -> float:
+    from scipy.stats import t  # SciPy loads slowly; only the findings need it
+
+    return float(t.ppf(0.5 + confidence / 2, dof))
+
+
+def _interval(mean: float, se: float, dof: float, confidence: float, scale: float) -> tuple[float, float, bool]:
+    """``mean ± t·se`` and whether it excludes 0; float noise (far below the data's scale) counts as 0."""
+    half = 0.0 if se == 0 else _t_quantile(confidence, dof) * se
+    low, high = mean - half, mean + half
+    tol = 1e-12 * max(1.0, scale)
+    return low, high, bool(low > tol or high < -tol)
+
+
+def _values(x) -> np.ndarray:
+    arr = pd.to_numeric(pd.Series(list(x), dtype=object), errors="coerce").to_numpy(dtype=float)
+    return arr[~np.isnan(arr)]
+
+
+def paired_ci(differences, confidence: float = 0.95) -> Difference:
+    """Confidence interval of the mean of paired differences: ``d̄ ± t(1−α/2, n−1)·s/√n``.
+
+    NaN differences are dropped; with fewer than two the interval is NaN and
+    nothing is decided.
+    """
+    d = _values(differences)
+    n = len(d)
+    mean = float(d.mean()) if n else math.nan
+    if n < 2:
+        return Difference(mean, math.nan, math.nan, n, True, False, n, n, math.nan, math.nan)
+    se = float(d.std(ddof=1)) / math.sqrt(n)
+    low, high, decided = _interval(mean, se, n - 1, confidence, float(np.abs(d).max()))
+    return Difference(mean, low, high, n, True, decided, n, n, float(n - 1), se)
+
+
+def welch_ci(a, b, confidence: float = 0.95) -> Difference:
+    """Confidence interval of ``mean(a) − mean(b)`` for unpaired samples (Welch).
+
+    ``se = √(s²a/na + s²b/nb)`` with the Welch–Satterthwaite degrees of freedom;
+    NaN values are dropped; with fewer than two values on a side the interval is NaN.
+    """
+    xa, xb = _values(a), _values(b)
+    na, nb = len(xa), len(xb)
+    mean = float(xa.mean() - xb.mean()) if na and nb else math.nan
+    if na < 2 or nb < 2:
+        return Difference(mean, math.nan, math.nan, min(na, nb), False, False, na, nb, math.nan, math.nan)
+    va, vb = float(xa.var(ddof=1)) / na, float(xb.var(ddof=1)) / nb
+    se = math.sqrt(va + vb)
+    dof = (va + vb) ** 2 / (va ** 2 / (na - 1) + vb ** 2 / (nb - 1)) if se > 0 else float(na + nb - 2)
+    scale = float(max(np.abs(xa).max(), np.abs(xb).max()))
+    low, high, decided = _interval(mean, se, dof, confidence, scale)
+    return Difference(mean, low, high, min(na, nb), False, decided, na, nb, dof, se)
+
+
+def difference_ci(rows_a: pd.DataFrame, rows_b: pd.DataFrame, col: str, confidence: float = 0.95) -> Difference:
+    """``col`` of rows_a minus rows_b over seeds, with its confidence interval.
+
+    Runs are paired by ``seed`` when both sides have the same seeds, each once
+    (then t has n−1 degrees of freedom, n the number of pairs); otherwise the
+    difference is Welch's unpaired one. Rows where ``col`` is NaN are left out.
+    """
+    def side(rows: pd.DataFrame) -> pd.DataFrame:
+        if col not in rows:
+            return pd.DataFrame({"seed": [], "value": []})
+        seeds = rows["seed"] if "seed" in rows else pd.Series([None] * len(rows), index=rows.index)
+        out = pd.DataFrame({"seed": seeds.astype(object), "value": pd.to_numeric(rows[col], errors="coerce")})
+        return out[out["value"].notna()]
+
+    va, vb = side(rows_a), side(rows_b)
     sa, sb = list(va["seed"]), list(vb["seed"])
-    if len(va) > 1 and sorted(map(str, sa)) == sorted(map(str, sb)) and len(set(sa)) == len(sa):
+    pairable = (len(va) > 0 and all(s is not None and not pd.isna(s) for s in sa + sb)
+                and len(set(map(str, sa))) == len(sa) and sorted(map(str, sa)) == sorted(map(str, sb)))
+    if pairable:
+        va, vb = va.assign(seed=va["seed"].astype(str)), vb.assign(seed=vb["seed"].astype(str))
         merged = va.merge(vb, on="seed", suffixes=("_a", "_b"))
-        diff = merged[f"{col}_a"].astype(float) - merged[f"{col}_b"].astype(float)
-        return float(diff.mean()), float(diff.std(ddof=1)), len(diff), True
-    xa, xb = va[col].astype(float), vb[col].astype(float)
-    sd = math.sqrt(xa.var(ddof=1) + xb.var(ddof=1)) if len(xa) > 1 and len(xb) > 1 else math.nan
-    return float(xa.mean() - xb.mean()), sd, min(len(xa), len(xb)), False
+        return paired_ci(merged["value_a"].to_numpy(float) - merged["value_b"].to_numpy(float), confidence)
+    return welch_ci(va["value"], vb["value"], confidence)
+
+
+def paired_difference(df: pd.DataFrame, col: str, a, b, confidence: float = 0.95) -> Difference:
+    """``col`` at level a minus level b (see :func:`difference_ci`: paired by seed where the seeds match)."""
+    return difference_ci(df[df["level"] == a], df[df["level"] == b], col, confidence)
+
+
+def baseline_level(df: pd.DataFrame, part: pd.DataFrame):
+    """The level of a study group (``part``, rows of :func:`study_rows`) that the others are compared with.
+
+    The level holding the shared baseline model (a model tagged
+    ``study=baseline``, or listed in several study views); else the level whose
+    setting of the factor equals that model's on the same data set (a study
+    with its own overrides, e.g. a corpus slice); else ``None``.
+    """
+    if not len(part):
+        return None
+    models = unique_models(df)
+    base = models[(models["trainer"] == "w2v") & (models["study"] == "baseline")] if len(models) else models
+    if "model_dir" in part and len(base):
+        hits = part.loc[part["model_dir"].isin(set(base["model_dir"])), "level"].dropna().unique()
+        if len(hits) == 1:
+            return hits[0]
+    factor = part["factor"].dropna().iloc[0] if part["factor"].notna().any() else None
+    col = "variant" if factor == "variant" else f"cfg.{factor}"
+    dataset = part["dataset"].dropna().iloc[0] if part["dataset"].notna().any() else None
+    base = base[base["dataset"] == dataset] if dataset is not None and len(base) else base
+    if factor is None or col not in part or col not in base or not len(base):
+        return None
+    values = base[col].dropna()
+    if not len(values):
+        return None
+    hits = [lv for lv, rows in part.groupby("level", sort=False)
+            if any(_same(v, values.iloc[0]) for v in rows[col].dropna())]
+    return hits[0] if len(hits) == 1 else None
 
 
 def study_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -613,3 +751,140 @@ def mean_sd(rows: pd.DataFrame, col: str) -> tuple[float, float]:
         return math.nan, math.nan
     v = pd.to_numeric(rows[col], errors="coerce").dropna()
     return (float(v.mean()) if len(v) else math.nan, float(v.std(ddof=1)) if len(v) > 1 else math.nan)
+
+
+# ----------------------------------------------------------------------------
+# rare words (frequency.csv of `w2v evaluate --frequency-out`)
+
+
+#: Columns of a run's frequency.csv (``w2v.evaluate.evaluate_by_frequency``) the report reads.
+FREQUENCY_COLUMNS = ("benchmark", "kind", "method", "bucket", "n", "correct", "accuracy", "spearman", "pearson")
+
+_RUN_COLUMNS = ("run", "model_dir", "trainer", "study", "factor", "level", "dataset", "variant", "seed")
+
+
+def _frequency_file(row: Mapping) -> Path | None:
+    """The frequency.csv of a run: next to its eval.json (the model's folder), else in the run directory."""
+    for key in ("model_dir", "run"):
+        value = row.get(key)
+        if value is not None and not (isinstance(value, float) and math.isnan(value)):
+            path = Path(str(value)) / "frequency.csv"
+            if path.is_file():
+                return path
+    return None
+
+
+def _read_frequency_csv(path: Path) -> pd.DataFrame:
+    try:
+        table = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise W2VError(f"{path}: not a frequency table ({str(exc).splitlines()[0]}); "
+                       f"rerun `w2v evaluate --frequency-out`") from None
+    missing = [c for c in ("kind", "method", "bucket", "n") if c not in table.columns]
+    if missing:
+        raise W2VError(f"{path}: frequency table lacks the column(s) {', '.join(missing)}; "
+                       f"rerun `w2v evaluate --frequency-out`")
+    for col in FREQUENCY_COLUMNS:
+        if col not in table.columns:
+            table[col] = math.nan if col not in ("benchmark", "kind", "method", "bucket") else None
+    table["bucket"] = table["bucket"].astype(str)
+    table["bucket_order"] = range(len(table))
+    return table[[*FREQUENCY_COLUMNS, "bucket_order"]]
+
+
+def read_frequency(df_or_runs) -> pd.DataFrame:
+    """Every run's frequency.csv, one row per run and frequency-table row.
+
+    ``df_or_runs`` is a summary DataFrame (:func:`collect`,
+    :func:`read_summary_csv`) or run directories for :func:`collect`. A run's
+    table is read from its model's folder (``model_dir``, where eval.json is),
+    else from the run directory; runs without one are left out. Columns:
+    ``run, model_dir, trainer, study, factor, level, dataset, variant, seed``,
+    then :data:`FREQUENCY_COLUMNS` and ``bucket_order`` (the row's position in
+    its file: buckets from the most to the least frequent, ``oov`` last).
+    """
+    df = df_or_runs if isinstance(df_or_runs, pd.DataFrame) else collect(df_or_runs, progress=False)
+    cache: dict[Path, pd.DataFrame] = {}
+    parts = []
+    for _, row in df.iterrows():
+        path = _frequency_file(row)
+        if path is None:
+            continue
+        if path not in cache:
+            cache[path] = _read_frequency_csv(path)
+        table = cache[path].copy()
+        for key in reversed(_RUN_COLUMNS):
+            table.insert(0, key, row.get(key))
+        parts.append(table)
+    columns = [*_RUN_COLUMNS, *FREQUENCY_COLUMNS, "bucket_order"]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def rare_word_table(df_or_runs) -> pd.DataFrame:
+    """Analogy accuracy per frequency bucket of every study run: the tidy table behind "Rare words".
+
+    One row per run (each study membership of the shared baseline model, see
+    :func:`study_rows`), analogy method and bucket. Columns:
+
+    - ``study``, ``factor``, ``level``, ``level_label`` (readable), ``dataset``,
+      ``variant``, ``seed``, ``model_dir``: which model;
+    - ``method``: ``add`` (3CosAdd) or ``mul`` (3CosMul);
+    - ``bucket``: frequency rank of the question's rarest word (``1-1000``,
+      ``1001-5000``, ``5001-20000``, ``20001+``) or ``oov`` (questions not
+      covered); ``bucket_order``: 0 for the most frequent bucket, ``oov`` last;
+    - ``questions``: covered questions in the bucket (``oov``: questions with a
+      word outside the evaluated vocabulary); ``correct``;
+    - ``accuracy``: fraction of the bucket's questions answered (NaN for
+      ``oov`` and empty buckets).
+
+    Average over ``seed`` for a level's curve; :func:`rare_word_differences`
+    gives the per-bucket differences between two levels with their intervals.
+    """
+    df = df_or_runs if isinstance(df_or_runs, pd.DataFrame) else collect(df_or_runs, progress=False)
+    freq = read_frequency(study_rows(df)) if len(df) else read_frequency(df)
+    freq = freq[freq["kind"] == "analogy"]
+    columns = ["study", "factor", "level", "level_label", "dataset", "variant", "seed", "model_dir", "method",
+               "bucket", "bucket_order", "questions", "correct", "accuracy"]
+    if not len(freq):
+        return pd.DataFrame(columns=columns)
+    out = freq.rename(columns={"n": "questions"}).copy()
+    out["level_label"] = [level_label(f, lv) for f, lv in zip(out["factor"], out["level"])]
+    for col in ("questions", "correct", "accuracy"):
+        out[col] = pd.to_numeric(out[col], errors="coerce")
+    return out[columns].reset_index(drop=True)
+
+
+def rare_word_differences(table: pd.DataFrame, study: str, level_a, level_b, method: str = "add",
+                          confidence: float = 0.95) -> pd.DataFrame:
+    """Per data set, variant and bucket: accuracy of level_a minus level_b of a study (from :func:`rare_word_table`).
+
+    Columns ``dataset, variant, bucket, bucket_order, questions_a, questions_b``
+    (mean questions per bucket), ``mean_a, sd_a, n_a, mean_b, sd_b, n_b``
+    (accuracy over seeds), ``diff, low, high, n, paired, decided`` (see
+    :func:`difference_ci`: paired by seed where the seeds match).
+    """
+    rows = []
+    mine = table[(table["study"] == study) & (table["method"] == method)]
+    keys = ["dataset", "variant"]
+    work = mine.assign(**{k: mine[k].astype(object).where(mine[k].notna(), "") for k in keys})
+    for (dataset, variant), part in work.groupby(keys, sort=True):
+        for bucket, rows_b in part.groupby("bucket", sort=False):
+            a, b = rows_b[rows_b["level"] == level_a], rows_b[rows_b["level"] == level_b]
+            if not len(a) or not len(b):
+                continue
+            d = difference_ci(a, b, "accuracy", confidence)
+            ma, sa = mean_sd(a, "accuracy")
+            mb, sb = mean_sd(b, "accuracy")
+            rows.append({"dataset": dataset or None, "variant": variant or None, "bucket": bucket,
+                         "bucket_order": int(rows_b["bucket_order"].min()),
+                         "questions_a": float(a["questions"].mean()), "questions_b": float(b["questions"].mean()),
+                         "mean_a": ma, "sd_a": sa, "n_a": int(a["accuracy"].notna().sum()),
+                         "mean_b": mb, "sd_b": sb, "n_b": int(b["accuracy"].notna().sum()),
+                         "diff": d.mean, "low": d.low, "high": d.high, "n": d.n, "paired": d.paired,
+                         "decided": d.decided})
+    columns = ["dataset", "variant", "bucket", "bucket_order", "questions_a", "questions_b", "mean_a", "sd_a",
+               "n_a", "mean_b", "sd_b", "n_b", "diff", "low", "high", "n", "paired", "decided"]
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["dataset", "variant", "bucket_order"], kind="stable").reset_index(drop=True)

@@ -1,10 +1,13 @@
 """The written summary of a study (``summary.md``): findings in sentences and Markdown tables.
 
 Everything here is computed from the summary table that :mod:`w2v.report`
-collects and aggregates: :func:`findings` says which level wins, by how much
-and at what speed; :func:`write_summary_md` puts those sentences, the
-evaluation settings, one table per study, the classifiers, the gensim and
-pretrained comparisons and the figures into one Markdown file.
+collects and aggregates: :func:`findings` compares the two best levels of each
+study on each headline metric and calls one the winner only when the 95 %
+confidence interval of the difference over seeds excludes 0 (*decided*);
+:func:`write_summary_md` puts those sentences, every level's difference from
+its study's baseline, the evaluation settings, one table per study, accuracy
+on rare words, the classifiers, the gensim and pretrained comparisons and the
+figures into one Markdown file.
 """
 
 from __future__ import annotations
@@ -12,14 +15,16 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from w2v.io import atomic_open
 from w2v.provenance import PACKAGES
-from w2v.report import (METRICS, aggregate, classifier_table, gensim_pairs, level_label, mean_sd, negative_of,
-                        paired_difference, study_groups, unique_models)
+from w2v.report import (METRICS, Difference, aggregate, baseline_level, classifier_table, difference_ci,
+                        gensim_pairs, level_label, mean_sd, negative_of, paired_difference, rare_word_differences,
+                        rare_word_table, study_groups, study_rows, unique_models)
 
 __all__ = ["GENSIM_NOTE", "PRETRAINED_ABSENT", "findings", "write_summary_md"]
 
@@ -31,10 +36,28 @@ __all__ = ["GENSIM_NOTE", "PRETRAINED_ABSENT", "findings", "write_summary_md"]
 def _pm(mean: float, sd: float, scale: float = 1.0, digits: int = 1, unit: str = "") -> str:
     if math.isnan(mean):
         return "–"
-    text = f"{mean * scale:.{digits}f}"
+    spec = f",.{digits}f" if digits == 0 else f".{digits}f"
+    text = f"{mean * scale:{spec}}"
     if not math.isnan(sd):
-        text += f" ± {sd * scale:.{digits}f}"
+        text += f" ± {sd * scale:{spec}}"
     return text + unit
+
+
+def _num(value: float, scale: float = 1.0, digits: int = 1) -> str:
+    """A signed number with a real minus sign; more digits where the rounded value would read as 0."""
+    if math.isnan(value):
+        return "–"
+    v = value * scale
+    if digits == 0:
+        text = f"{v:,.0f}"
+    else:
+        text = f"{v:.{digits}f}"
+        while v != 0 and float(text) == 0 and digits < 6:
+            digits += 1
+            text = f"{v:.{digits}f}"
+    if float(text.replace(",", "")) == 0:
+        text = text.lstrip("-")
+    return text.replace("-", "−")
 
 
 def _ratio_phrase(fast: float, slow: float, conj: tuple[str, str] = ("and", "but")) -> str:
@@ -48,63 +71,110 @@ def _ratio_phrase(fast: float, slow: float, conj: tuple[str, str] = ("and", "but
     return f" {conj[1]} trains {1 / r:.1f}× slower"
 
 
+@dataclass(frozen=True)
+class _Shown:
+    """How a metric's numbers are written: ``scale`` and ``digits`` of the values, ``unit`` of a
+    difference ("points" for accuracies) and ``suffix`` of a mean."""
+
+    column: str
+    name: str
+    scale: float
+    digits: int
+    unit: str
+    suffix: str
+
+    def diff(self, value: float) -> str:
+        return _num(value, self.scale, self.digits) + (f" {self.unit}" if self.unit else "")
+
+    def mean(self, mean: float, sd: float = math.nan) -> str:
+        return _pm(mean, sd, self.scale, self.digits, self.suffix)
+
+
+_ANALOGY = _Shown("analogy_add_total", "analogies (3CosAdd)", 100.0, 1, "points", " %")
+_SPEED = _Shown("words_per_sec", "training speed", 1.0, 0, "words/s", " words/s")
 _FINDING_METRICS = (
-    ("analogy_add_total", "analogies (3CosAdd)", 100.0, "points", " %"),
-    ("ws353_spearman", "WordSim-353 (Spearman ρ)", 1.0, "", ""),
-    ("simlex_spearman", "SimLex-999 (Spearman ρ)", 1.0, "", ""),
-    ("cls_best_accuracy", "classification accuracy", 100.0, "points", " %"),
+    _ANALOGY,
+    _Shown("ws353_spearman", "WordSim-353 (Spearman ρ)", 1.0, 3, "", ""),
+    _Shown("simlex_spearman", "SimLex-999 (Spearman ρ)", 1.0, 3, "", ""),
+    _Shown("cls_best_accuracy", "classification accuracy", 100.0, 1, "points", " %"),
+    _SPEED,
 )
 
 
+def _seeds(d: Difference) -> str:
+    if d.paired:
+        return "one seed" if d.n == 1 else f"n = {d.n} seeds"
+    return f"n = {d.n_a} vs {d.n_b} seeds, unpaired (Welch)"
+
+
+def _verdict(d: Difference, shown: _Shown) -> str:
+    """``95 % CI [lo, hi], n = 3 seeds: decided`` / ``n = 3 seeds: undecided: the interval [lo, hi]
+    includes 0`` / ``one seed: no interval``."""
+    if math.isnan(d.low):
+        if d.paired or d.n_a == d.n_b == 1:
+            return "one seed: no interval"
+        return f"{d.n_a} vs {d.n_b} seeds: no interval"
+    interval = f"[{_num(d.low, shown.scale, shown.digits)}, {_num(d.high, shown.scale, shown.digits)}]"
+    if d.decided:
+        return f"95 % CI {interval}, {_seeds(d)}: decided"
+    return f"{_seeds(d)}: undecided: the interval {interval} includes 0"
+
+
+def _flip(d: Difference) -> Difference:
+    return d._replace(mean=-d.mean, low=-d.high, high=-d.low, n_a=d.n_b, n_b=d.n_a)
+
+
+def _versus(d: Difference, a: str, b: str, shown: _Shown) -> str:
+    """A decided difference as "A beats B by …", anything else as "A − B = …" without a winner."""
+    if d.decided:
+        if d.mean < 0:
+            d, a, b = _flip(d), b, a
+        return f"{a} beats {b} by {shown.diff(d.mean)}, {_verdict(d, shown)}"
+    return f"{a} − {b} = {shown.diff(d.mean)}, {_verdict(d, shown)}"
+
+
+def _speed_ratio(fast: float, slow: float) -> str:
+    if math.isnan(fast) or math.isnan(slow) or fast <= 0 or slow <= 0:
+        return ""
+    return f" ({fast / slow:.1f}×)"
+
+
 def _study_findings(keys: dict, part: pd.DataFrame) -> list[str]:
-    agg = aggregate(part, [c for c, *_ in _FINDING_METRICS] + ["words_per_sec", "analogy_coverage"],
-                    keys=["level"])
+    agg = aggregate(part, [m.column for m in _FINDING_METRICS] + ["analogy_coverage"], keys=["level"])
     where = f"on {keys['dataset']}" if keys["dataset"] else "on the untagged dataset"
     title = f"{keys['study']}"
     factor = keys["factor"]
     label = {lv: level_label(factor, lv, negative_of(part, lv)) for lv in agg["level"]}
     out = []
-    for col, name, scale, unit, suffix in _FINDING_METRICS:
+    for shown in _FINDING_METRICS:
+        col = shown.column
         have = agg[agg[f"{col}_n"] > 0].sort_values(f"{col}_mean", ascending=False, kind="stable")
         if len(have) < 2:
             continue
         best, second = have.iloc[0], have.iloc[1]
-        diff, sd, n, paired = paired_difference(part, col, best["level"], second["level"])
-        digits = 1 if scale == 100.0 else 3
-        gap = f"{diff * scale:.{digits}f}" + (f" ± {sd * scale:.{digits}f}" if not math.isnan(sd) else "")
-        gap += f" {unit}" if unit else ""
-        seeds = (f"{n} paired seeds" if paired else
-                 f"{int(best['n_seeds'])} vs {int(second['n_seeds'])} seeds" if n > 1 else "single seed")
-        if not math.isnan(sd) and abs(diff) <= sd:
-            seeds += "; within one sd, not a clear difference"
-        if abs(diff) < 1e-12 and abs(best[f"{col}_mean"] - second[f"{col}_mean"]) < 1e-12:
-            out.append(f"{title} {where}: {label[best['level']]} and {label[second['level']]} tie on {name} "
-                       f"({_pm(best[f'{col}_mean'], best[f'{col}_sd'], scale, digits, suffix)}).")
-            continue
-        lead = (f"{label[best['level']]} is the best {factor or 'level'} on {name} and beats "
-                f"{label[second['level']]}" if len(have) > 2 else
-                f"{label[best['level']]} beats {label[second['level']]} on {name}")
-        sentence = (f"{title} {where}: {lead} by {gap} "
-                    f"({_pm(best[f'{col}_mean'], best[f'{col}_sd'], scale, digits, suffix)} vs "
-                    f"{_pm(second[f'{col}_mean'], second[f'{col}_sd'], scale, digits, suffix)}, {seeds})")
-        if col == "analogy_add_total":
-            sentence += _ratio_phrase(best["words_per_sec_mean"], second["words_per_sec_mean"])
+        a, b = label[best["level"]], label[second["level"]]
+        d = paired_difference(part, col, best["level"], second["level"])
+        means = f"{shown.mean(best[f'{col}_mean'], best[f'{col}_sd'])} vs " \
+                f"{shown.mean(second[f'{col}_mean'], second[f'{col}_sd'])}"
+        gap = shown.diff(d.mean) + (_speed_ratio(best[f"{col}_mean"], second[f"{col}_mean"])
+                                    if shown is _SPEED else "")
+        if d.decided and d.mean > 0:
+            lead = (f"{a} is the best {factor or 'level'} on {shown.name}: it beats the runner-up {b}"
+                    if len(have) > 2 else f"{a} beats {b} on {shown.name}")
+            sentence = f"{title} {where}: {lead} by {gap}, {_verdict(d, shown)} ({means})"
+            speed = paired_difference(part, _SPEED.column, best["level"], second["level"])
+            if shown is _ANALOGY and speed.decided:
+                sentence += _ratio_phrase(best[f"{_SPEED.column}_mean"], second[f"{_SPEED.column}_mean"])
+        else:
+            means += f", the two highest of {len(have)} levels" if len(have) > 2 else ""
+            sentence = f"{title} {where}, {shown.name}: {a} − {b} = {gap} ({means}), {_verdict(d, shown)}"
+        if shown is _ANALOGY:
             cb, cs = best.get("analogy_coverage_mean", math.nan), second.get("analogy_coverage_mean", math.nan)
             if not (math.isnan(cb) or math.isnan(cs)) and abs(cb - cs) > 0.05:
                 # accuracy is over the covered questions: other vocabularies answer other questions
                 sentence += (f" — on different question sets: {100 * cb:.0f} % vs {100 * cs:.0f} % "
                              f"of the questions covered")
-        if len(have) > 2:
-            worst = have.iloc[-1]
-            sentence += (f"; {label[worst['level']]} is the worst "
-                         f"({_pm(worst[f'{col}_mean'], worst[f'{col}_sd'], scale, digits, suffix)})")
         out.append(sentence + ".")
-    speed = agg[agg["words_per_sec_n"] > 0].sort_values("words_per_sec_mean", ascending=False, kind="stable")
-    if len(speed) >= 2:
-        fast, slow = speed.iloc[0], speed.iloc[-1]
-        out.append(f"{title} {where}: {label[fast['level']]} is the fastest "
-                   f"({fast['words_per_sec_mean']:,.0f} words/s), {fast['words_per_sec_mean'] / slow['words_per_sec_mean']:.1f}× "
-                   f"{label[slow['level']]} ({slow['words_per_sec_mean']:,.0f} words/s).")
     return out
 
 
@@ -149,13 +219,15 @@ def _gensim_findings(df: pd.DataFrame) -> list[str]:
         ma, _ = mean_sd(m, "analogy_add_total")
         gs, _ = mean_sd(g, "words_per_sec")
         ms, _ = mean_sd(m, "words_per_sec")
-        text = f"w2v vs gensim ({desc}):"
+        parts = []
         if not (math.isnan(ga) or math.isnan(ma)):
-            text += f" analogies {ma * 100:.1f} % vs {ga * 100:.1f} % ({(ma - ga) * 100:+.1f} points)"
+            d = difference_ci(m, g, "analogy_add_total")
+            parts.append(f"analogies {ma * 100:.1f} % vs {ga * 100:.1f} %: {_versus(d, 'w2v', 'gensim', _ANALOGY)}")
         if not (math.isnan(gs) or math.isnan(ms)) and gs > 0:
-            text += f"{',' if text.endswith(')') else ''} speed {ms / gs:.2f}× gensim's ({ms:,.0f} vs {gs:,.0f} words/s)"
-        if text.endswith(":"):
-            text += " no common metric recorded"
+            d = difference_ci(m, g, "words_per_sec")
+            parts.append(f"speed {ms / gs:.2f}× gensim's ({ms:,.0f} vs {gs:,.0f} words/s): "
+                         f"{_versus(d, 'w2v', 'gensim', _SPEED)}")
+        text = f"w2v vs gensim ({desc}): " + ("; ".join(parts) or "no common metric recorded")
         out.append(text + ".")
     return out
 
@@ -163,10 +235,14 @@ def _gensim_findings(df: pd.DataFrame) -> list[str]:
 def findings(df: pd.DataFrame) -> list[str]:
     """Sentences summarising the results, each computed from the numbers in ``df``.
 
-    Per study (and dataset): which level wins on analogies, similarity and
-    classification, by how much (paired over seeds where the seeds match) and
-    at what speed; the fastest and slowest level; the best classifier against
-    :data:`w2v.report.CLASSIFY_TARGETS`; w2v against gensim on matching settings.
+    Per study (and dataset), on analogies, similarity, classification and
+    speed: the highest level against the runner-up, the difference over seeds
+    with its 95 % confidence interval (:func:`w2v.report.difference_ci`). A level
+    "beats" another only when the interval excludes 0 (*decided*); otherwise
+    the sentence gives the difference and says *undecided* (or *no interval*
+    for one seed) without naming a winner. Also the best classifier against
+    :data:`w2v.report.CLASSIFY_TARGETS` and w2v against gensim on matching
+    settings, decided the same way.
     """
     out = []
     for keys, part in study_groups(df):
@@ -275,9 +351,153 @@ def _figure_lines(md_path: Path, figures) -> list[str]:
     return (["## Figures", ""] + lines) if lines else []
 
 
+_TABLE_METRICS = (
+    _Shown("analogy_add_total", "analogy 3CosAdd", 100.0, 1, "points", " %"),
+    _Shown("ws353_spearman", "WS-353 ρ", 1.0, 3, "", ""),
+    _Shown("simlex_spearman", "SimLex ρ", 1.0, 3, "", ""),
+    _Shown("cls_best_accuracy", "best classifier", 100.0, 1, "points", " %"),
+    _Shown("words_per_sec", "words/s", 1.0, 0, "words/s", " words/s"),
+)
+
+
+def _decision(d: Difference) -> str:
+    return "no interval" if math.isnan(d.low) else "decided" if d.decided else "undecided"
+
+
+def _n_cell(d: Difference) -> str:
+    return str(d.n) if d.paired else f"{d.n_a} vs {d.n_b} (Welch)"
+
+
+def _interval_cell(d: Difference, shown: _Shown) -> str:
+    if math.isnan(d.low):
+        return "–"
+    return f"[{_num(d.low, shown.scale, shown.digits)}, {_num(d.high, shown.scale, shown.digits)}]"
+
+
+def _difference_lines(df: pd.DataFrame) -> list[str]:
+    """Every level of every study against the study's baseline level, one row per headline metric."""
+    rows, notes = [], []
+    for keys, part in study_groups(df):
+        levels = list(aggregate(part, [], keys=["level"])["level"])
+        if len(levels) < 2:
+            continue
+        ref = baseline_level(df, part)
+        where = keys["dataset"] or "–"
+        where += f" ({keys['variant']})" if keys["variant"] else ""
+        if ref is None:
+            ref = levels[0]
+            notes.append(f"- `{keys['study']}` on {where}: no level holds the baseline model; its levels are "
+                         f"compared with the first, {level_label(keys['factor'], ref, negative_of(part, ref))}.")
+        ref_label = level_label(keys["factor"], ref, negative_of(part, ref))
+        for level in levels:
+            if level == ref:
+                continue
+            name = level_label(keys["factor"], level, negative_of(part, level))
+            for shown in _TABLE_METRICS:
+                col = shown.column
+                if col not in part or not (part["level"].eq(level) & part[col].notna()).any() \
+                        or not (part["level"].eq(ref) & part[col].notna()).any():
+                    continue
+                d = paired_difference(part, col, level, ref)
+                unit = f" ({shown.unit})" if shown.unit and shown.unit not in shown.name else ""
+                rows.append([keys["study"], where, name, ref_label, shown.name + unit,
+                             _num(d.mean, shown.scale, shown.digits), _interval_cell(d, shown), _n_cell(d),
+                             _decision(d)])
+    if not rows:
+        return []
+    lines = ["## Differences from the baseline", "",
+             "Each level of a study minus the study's baseline level, over seeds: paired by seed (Welch's "
+             "unpaired difference where the seeds differ), with the 95 % confidence interval from Student's t "
+             "(n − 1 degrees of freedom for n pairs). *decided*: the interval excludes 0; *undecided*: it "
+             "includes 0; *no interval*: one seed. Accuracies in points, correlations in ρ, speed in words/s.",
+             ""]
+    lines += _md_table(["study", "dataset", "level", "baseline", "metric", "difference", "95 % CI", "n",
+                        "decision"], rows)
+    return lines + ([""] + notes if notes else []) + [""]
+
+
+def _rare_word_comparisons(df: pd.DataFrame) -> list[tuple[str, str, object, object]]:
+    """``(study, title, level_a, level_b)``: skip-gram vs CBOW, and each subsampling threshold vs none."""
+    mine = study_rows(df)
+    out = []
+    model = mine[mine["study"] == "model"] if len(mine) else mine
+    levels = set(model["level"].dropna()) if len(model) else set()
+    if {"sg", "cbow"} <= levels:
+        out.append(("model", "Skip-gram vs CBOW", "sg", "cbow"))
+    sample = mine[mine["study"] == "sample"] if len(mine) else mine
+    if len(sample):
+        values = {lv: _level_number(lv) for lv in sample["level"].dropna().unique()}
+        off = [lv for lv, v in values.items() if v == 0]
+        for lv in sorted((lv for lv, v in values.items() if v > 0), key=lambda lv: -values[lv]):
+            if off:
+                out.append(("sample", f"subsampling on ({level_label('sample', lv)}) vs off",
+                            lv, off[0]))
+    return out
+
+
+def _level_number(level) -> float:
+    try:
+        return float(level)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _rare_word_lines(df: pd.DataFrame) -> list[str]:
+    """Analogy accuracy by frequency bucket: skip-gram vs CBOW and subsampling on vs off."""
+    lines = ["## Rare words", "",
+             "Analogy accuracy (3CosAdd, % of the covered questions) by the frequency rank of each question's "
+             "rarest word (frequency.csv of `w2v evaluate`), mean ± sd over seeds; the difference is paired by "
+             "seed (Welch's where the seeds differ) with its 95 % confidence interval from Student's t. "
+             "`oov`: questions with a word outside the evaluated vocabulary.", ""]
+    mine = study_rows(df)
+    studies = set(mine["study"].dropna()) if len(mine) else set()
+    comparisons = _rare_word_comparisons(df)
+    table = rare_word_table(df) if comparisons else None
+    for study, what in (("model", "skip-gram vs CBOW"), ("sample", "subsampling on vs off")):
+        if study not in studies:
+            lines += [f"No `{study}` study among the runs: {what} is not compared.", ""]
+        elif not any(c[0] == study for c in comparisons):
+            need = "levels sg and cbow" if study == "model" else "a level with sample=0 and one above 0"
+            lines += [f"The `{study}` study lacks {need}: {what} is not compared.", ""]
+        elif table is None or not (table["study"] == study).any():
+            lines += [f"The `{study}` study's runs have no frequency.csv next to their eval.json: rerun "
+                      f"`w2v evaluate` with `--frequency-out`.", ""]
+    for study, title, a, b in comparisons:
+        diffs = rare_word_differences(table, study, a, b) if table is not None and len(table) else None
+        if diffs is None or not len(diffs):
+            continue
+        la, lb = level_label(study, a), level_label(study, b)
+        for (dataset, variant), part in diffs.groupby([diffs["dataset"].fillna(""), diffs["variant"].fillna("")],
+                                                      sort=True):
+            head = f"### {title[0].upper()}{title[1:]} (study `{study}`)"
+            head += f", dataset `{dataset}`" if dataset else ""
+            head += f", variant `{variant}`" if variant else ""
+            rows = []
+            for _, r in part.iterrows():
+                qa, qb = r["questions_a"], r["questions_b"]
+                questions = f"{qa:,.0f}" if round(qa) == round(qb) else f"{qa:,.0f} / {qb:,.0f}"
+                if r["bucket"] == "oov":
+                    rows.append([r["bucket"], questions, "–", "–", "–", "–", "–", "not covered"])
+                    continue
+                d = Difference(r["diff"], r["low"], r["high"], int(r["n"]), bool(r["paired"]), bool(r["decided"]),
+                               int(r["n_a"]), int(r["n_b"]), math.nan, math.nan)
+                empty = r["n_a"] == 0 or r["n_b"] == 0
+                cells = ["–"] * 3 if empty else [_num(d.mean, 100.0, 1), _interval_cell(d, _ANALOGY), _n_cell(d)]
+                rows.append([r["bucket"], questions, _ANALOGY.mean(r["mean_a"], r["sd_a"]).removesuffix(" %"),
+                             _ANALOGY.mean(r["mean_b"], r["sd_b"]).removesuffix(" %"), *cells,
+                             "no questions" if empty else _decision(d)])
+            lines += [head, ""]
+            lines += _md_table(["bucket", "questions", f"{la} %", f"{lb} %", "difference (points)", "95 % CI", "n",
+                                "decision"], rows)
+            lines.append("")
+    return lines
+
+
 def write_summary_md(df: pd.DataFrame, path: str | os.PathLike, figures=None) -> None:
-    """Write the Markdown report: findings, settings, one table per study (mean ±
-    sd over seeds), the gensim and pretrained comparisons and the figures.
+    """Write the Markdown report: findings, each level's difference from its study's
+    baseline (95 % CI), settings, one table per study (mean ± sd over seeds), rare
+    words (frequency.csv next to each run's eval.json), the classifiers, the
+    gensim and pretrained comparisons and the figures.
 
     ``figures`` is a directory (every ``*.png`` in it is linked) or a list of
     image paths; links are relative to the Markdown file.
@@ -289,7 +509,8 @@ def write_summary_md(df: pd.DataFrame, path: str | os.PathLike, figures=None) ->
     lines = ["# w2v study summary", "", intro, "", "## Findings", ""]
     found = findings(df)
     lines += [f"- {s}" for s in found] or ["- Not enough runs with metrics to compare levels."]
-    lines += ["", "## Evaluation settings", ""] + _settings_lines(df) + [""]
+    lines += [""] + _difference_lines(df)
+    lines += ["## Evaluation settings", ""] + _settings_lines(df) + [""]
 
     for keys, part in study_groups(df):
         agg = aggregate(part, [c for c, *_ in _TABLE_COLUMNS], keys=["level"])
@@ -301,6 +522,7 @@ def write_summary_md(df: pd.DataFrame, path: str | os.PathLike, figures=None) ->
                 + [_cell(r, c, s, d) for c, _, s, d in _TABLE_COLUMNS] for _, r in agg.iterrows()]
         lines += [head, ""] + _md_table(["level", "n"] + [h for _, h, _, _ in _TABLE_COLUMNS], rows) + [""]
 
+    lines += _rare_word_lines(df)
     lines += ["## Classification", ""]
     table = classifier_table(df)
     if len(table):

@@ -262,9 +262,10 @@ def map_args(wc):
 def all_targets():
     """Everything `snakemake` builds by default: models, evaluations, classifiers, report files."""
     tables = [
-        f"{RESULTS}/tables/{ds}-neighbours.csv"
+        f"{RESULTS}/tables/{ds}-neighbours.{ext}"
         for ds in DATASETS
         if any(p["dataset"] == ds and p["baseline"] for p in POINTS)
+        for ext in ("csv", "html")
     ]
     return (
         model_outputs()
@@ -274,6 +275,7 @@ def all_targets():
         + [
             f"{RESULTS}/summary.csv",
             f"{RESULTS}/summary.md",
+            f"{RESULTS}/summary.html",
             f"{RESULTS}/figures/study",
         ]
     )

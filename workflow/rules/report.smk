@@ -1,4 +1,4 @@
-# The summary: runs list -> summary.csv -> figures and summary.md; tables and figures for the HTML report.
+# The summary: runs list -> summary.csv -> figures and summary.md (+ .html); tables and figures for the HTML report.
 
 
 rule runs_list:
@@ -49,34 +49,49 @@ rule study_figures:
 
 
 rule summary_markdown:
-    """The written summary: tables per study, gensim/pretrained comparisons, findings from the numbers."""
+    """The written summary (tables per study, comparisons, findings), also as HTML to show inline in the report."""
     input:
         summary=f"{RESULTS}/summary.csv",
         figures=f"{RESULTS}/figures/study",
     output:
-        report(
+        md=report(
             f"{RESULTS}/summary.md",
             caption="../report/summary_md.rst",
+            category="Summary",
+        ),
+        html=report(
+            f"{RESULTS}/summary.html",
+            caption="../report/summary_html.rst",
             category="Summary",
         ),
     log:
         f"{LOGS}/report/markdown.log",
     shell:
-        "w2v report markdown {input.summary:q} --out {output:q} --figures-dir {input.figures:q} > {log:q} 2>&1"
+        "w2v report markdown {input.summary:q} --out {output.md:q} --html-out {output.html:q} "
+        "--figures-dir {input.figures:q} > {log:q} 2>&1"
 
 
 rule neighbour_table:
-    """Nearest neighbours of the probe words in the first baseline model, for the HTML report."""
+    """Nearest neighbours of the probe words in the first baseline model: the CSV and an HTML table for the report."""
     input:
         lambda wc: f"{map_model_dir(wc.dataset)}/neighbours.csv",
     output:
-        report(
+        csv=report(
             f"{RESULTS}/tables/{{dataset}}-neighbours.csv",
             caption="../report/neighbours.rst",
             category="Neighbours",
-            labels={"data set": "{dataset}"},
+            labels={"data set": "{dataset}", "format": "CSV (download)"},
+        ),
+        html=report(
+            f"{RESULTS}/tables/{{dataset}}-neighbours.html",
+            caption="../report/neighbours.rst",
+            category="Neighbours",
+            labels={"data set": "{dataset}", "format": "table"},
         ),
     log:
         f"{LOGS}/report/{{dataset}}-neighbours.log",
+    params:
+        title=lambda wc: f"Nearest neighbours in the {wc.dataset} baseline model",
     shell:
-        "(cp {input:q} {output:q}.tmp && mv {output:q}.tmp {output:q}) > {log:q} 2>&1"
+        "(cp {input:q} {output.csv:q}.tmp && mv {output.csv:q}.tmp {output.csv:q} && "
+        "w2v report html {output.csv:q} --out {output.html:q} --title {params.title:q}) > {log:q} 2>&1"

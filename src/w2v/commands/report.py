@@ -11,7 +11,7 @@ COMMANDS = ("report",)  # the subcommands register() adds (w2v.cli builds only t
 
 
 def register(subparsers) -> None:
-    """Add ``report`` with ``summarize``, ``figures`` and ``markdown``."""
+    """Add ``report`` with ``summarize``, ``figures``, ``markdown`` and ``html``."""
     report = subparsers.add_parser("report", help="summary table, figures and written findings of a study")
     sub = report.add_subparsers(dest="report_command", metavar="STEP")
     sub.required = True
@@ -32,7 +32,15 @@ def register(subparsers) -> None:
     p.add_argument("summary", help="summary.csv from `w2v report summarize`")
     p.add_argument("--out", required=True, help="output Markdown file")
     p.add_argument("--figures-dir", help="directory whose PNG files the report links")
+    p.add_argument("--html-out", metavar="HTML", help="also write the summary as a self-contained HTML page "
+                                                      "(figures embedded), readable inside Snakemake's report")
     p.set_defaults(func=_markdown)
+
+    p = sub.add_parser("html", help="a Markdown (.md) or CSV (.csv) file as a self-contained HTML page")
+    p.add_argument("source", metavar="FILE", help="summary.md, a neighbours.csv or another CSV table")
+    p.add_argument("--out", required=True, help="output HTML file")
+    p.add_argument("--title", help="page title (default: the Markdown's first heading, else the file name)")
+    p.set_defaults(func=_html)
 
 
 def _summarize(args) -> int:
@@ -63,4 +71,15 @@ def _markdown(args) -> int:
     from w2v.summary_md import write_summary_md
 
     write_summary_md(read_summary_csv(args.summary), args.out, figures=args.figures_dir)
+    if args.html_out:
+        from w2v.html import write_html
+
+        write_html(args.out, args.html_out)
+    return 0
+
+
+def _html(args) -> int:
+    from w2v.html import write_html
+
+    write_html(args.source, args.out, title=args.title)
     return 0
