@@ -37,6 +37,8 @@ def _evaluate(args) -> None:
         raise W2VError(f"{args.ranking}: no such file for --ranking; give a vocabulary stage's vocab.tsv "
                        "(w2v vocab CORPUS --out DIR writes DIR/vocab.tsv)")
     ranking = evaluate.read_ranking(args.ranking) if args.ranking else None
+    if args.heldout is not None:
+        _check_heldout(args)
     kv = KeyedVectors.load(args.path)
     restrict = args.restrict_vocab or None
     probes = [p for p in (args.probes or "").split(",") if p]
@@ -56,10 +58,39 @@ def _evaluate(args) -> None:
         table = evaluate.evaluate_by_frequency(kv, analogies, pairs, restrict_vocab=candidates)
         with atomic_open(args.frequency_out, "w") as fh:
             table.to_csv(fh, index=False)
+    if args.heldout is not None:
+        from w2v.heldout import heldout_loglik
+        from w2v.train import load_model
+
+        model = load_model(args.path)
+        window = args.heldout_window or model.config.window
+        result["heldout"] = {"corpus": args.heldout, **heldout_loglik(
+            model, args.heldout, n_pairs=args.heldout_pairs, window=window, seed=args.heldout_seed)}
     write_json(args.out, result)
+    if "heldout" in result:
+        h = result["heldout"]
+        print(f"{'heldout_perplexity':28s} {h['perplexity']:.4f} ({h['kind']}, {h['pairs']} examples)",
+              file=sys.stderr)
     for key, value in result["summary"].items():
         print(f"{key:28s} {value if value is None or isinstance(value, int) else f'{value:.4f}'}",
               file=sys.stderr)
+
+
+def _check_heldout(args) -> None:
+    """Refuse --heldout before any work when its corpus or the model's matrices are missing."""
+    if not Path(args.heldout).is_file():
+        raise W2VError(f"{args.heldout}: no such file for --heldout; give a held-out text corpus "
+                       "(one document per line), e.g. documents left out of training")
+    if not (Path(args.path) / "model.npz").is_file():
+        raise W2VError(f"{args.path}: --heldout needs a model directory with model.npz (both matrices, as "
+                       "w2v train writes it), not only word vectors; pass the training run's directory")
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
 
 
 def _restrict(text: str) -> int:
@@ -98,4 +129,13 @@ def register(subparsers) -> None:
     p.add_argument("--frequency-out", metavar="CSV",
                    help="metrics by frequency bucket of the rarest word (ranks 1-1000, 1001-5000, "
                         "5001-20000, 20001+)")
+    p.add_argument("--heldout", metavar="CORPUS",
+                   help="held-out text corpus (one document per line): report the mean negative log-likelihood "
+                        "(nats) and perplexity of (centre, context) examples drawn from it under the model's full "
+                        "softmax (hs: its Huffman tree), as 'heldout' in the JSON; PATH must be a model directory")
+    p.add_argument("--heldout-pairs", type=_positive, default=100_000, metavar="N",
+                   help="held-out examples drawn (default 100000)")
+    p.add_argument("--heldout-seed", type=int, default=0, metavar="S", help="seed of the held-out draws (default 0)")
+    p.add_argument("--heldout-window", type=_positive, default=None, metavar="W",
+                   help="maximum window of the held-out draws (default: the model's training window)")
     p.set_defaults(func=_evaluate)
