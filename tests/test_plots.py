@@ -352,3 +352,79 @@ def test_loss_curves_one_panel_per_output_layer_with_the_mean_over_seeds(sliced,
         assert set(means) == {"CBOW, 2 seeds", "Skip-gram, 2 seeds", "negative sampling with K=5 (corpus slice)"}
         assert np.allclose(means["CBOW, 2 seeds"], [3.0, 2.15])
         assert len(ns.collections) == 2  # a band over the seeds of each two-seed level
+
+
+BUCKETS = ["1-1000", "1001-5000", "5001-20000", "20001+"]
+
+
+def _frequency(run: Path, add: dict, questions: int = 100) -> Path:
+    """A frequency.csv as `w2v evaluate --frequency-out` writes it: 3CosAdd and 3CosMul rows per bucket, oov last."""
+    rows = []
+    for method, shift in (("add", 0.0), ("mul", 0.05)):  # 3CosMul a little higher: never drawn
+        for bucket in BUCKETS:
+            acc = add.get(bucket)
+            rows.append(dict(benchmark="questions-words.txt", kind="analogy", method=method, bucket=bucket,
+                             n=0 if acc is None else questions, accuracy=None if acc is None else acc + shift))
+        rows.append(dict(benchmark="questions-words.txt", kind="analogy", method=method, bucket="oov", n=50))
+    pd.DataFrame(rows, columns=list(report.FREQUENCY_COLUMNS)).to_csv(run / "frequency.csv", index=False)
+    return run
+
+
+@pytest.fixture()
+def rare(tmp_path) -> pd.DataFrame:
+    """The model study on imdb (2 seeds) and 20newsgroups (1 seed), the sample study on imdb (2 seeds), each
+    run with its frequency.csv; the 5001-20000 bucket of imdb has no questions."""
+    runs = []
+    acc = {("imdb", "sg"): [(0.60, 0.40, None, 0.10), (0.64, 0.44, None, 0.30)],
+           ("imdb", "cbow"): [(0.50, 0.30, None, 0.15), (0.52, 0.34, None, 0.15)],
+           ("20newsgroups", "sg"): [(0.55, 0.45, 0.35, 0.25)], ("20newsgroups", "cbow"): [(0.50, 0.40, 0.30, 0.20)],
+           ("imdb", "0"): [(0.70, 0.35, None, 0.05), (0.72, 0.37, None, 0.07)],
+           ("imdb", "1e-05"): [(0.62, 0.41, None, 0.12), (0.66, 0.43, None, 0.16)],
+           ("imdb", "0.0001"): [(0.61, 0.40, None, 0.11), (0.63, 0.42, None, 0.13)]}
+    for (dataset, level), seeds in acc.items():
+        study = "model" if level in ("sg", "cbow") else "sample"
+        for seed, values in enumerate(seeds, start=1):
+            run = _run(tmp_path, f"{dataset}-{study}-{level}", seed, {"study": study, "factor": study, "level": level,
+                                                                      "dataset": dataset}, 1000.0, 0.3)
+            runs.append(_frequency(run, dict(zip(BUCKETS, values))))
+    return report.collect(runs, progress=False)
+
+
+def _series(ax) -> dict[str, np.ndarray]:
+    """Legend label -> the plotted means of each error-bar series of a panel."""
+    return {c.get_label(): np.asarray(c.lines[0].get_ydata(), dtype=float) for c in ax.containers}
+
+
+def test_rare_words_one_panel_per_comparison_and_data_set(rare, tmp_path, drawn):
+    paths = plots.report_figures(rare, tmp_path / "figs")
+    assert "rare_words.png" in [p.name for p in paths]
+    fig = drawn.named("rare_words.png")
+    assert png_size(tmp_path / "figs" / "rare_words.png") == (2250, 600)  # 3 panels of 5 x 4 inches
+    assert "mean ± sd over seeds" in fig._suptitle.get_text()
+    news, imdb, sample = fig.axes[:3]
+    assert [ax.get_title() for ax in (news, imdb, sample)] == [
+        "model: Skip-gram vs CBOW (20newsgroups, 1 seed)", "model: Skip-gram vs CBOW (imdb, 2 seeds)",
+        "sample: subsampling vs none (imdb, 2 seeds)"]
+    for ax in (news, imdb, sample):
+        assert [t.get_text() for t in ax.get_xticklabels()] == BUCKETS  # frequent to rare, no oov
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == list(_series(ax))
+    # 3CosAdd means over the seeds, in %; no questions in 5001-20000: a gap
+    means = _series(imdb)
+    assert list(means) == ["Skip-gram", "CBOW"]
+    assert np.allclose(means["Skip-gram"], [62.0, 42.0, np.nan, 20.0], equal_nan=True)
+    assert np.allclose(means["CBOW"], [51.0, 32.0, np.nan, 15.0], equal_nan=True)
+    assert np.allclose(_series(news)["Skip-gram"], [55.0, 45.0, 35.0, 25.0])
+    means = _series(sample)
+    assert list(means) == ["sample=0", "sample=1e-05", "sample=0.0001"]
+    assert np.allclose(means["sample=1e-05"], [64.0, 42.0, np.nan, 14.0], equal_nan=True)
+    # the bars: ± sd over the two seeds (0.60 and 0.64: sd 2.83 points)
+    (bars,) = imdb.containers[0].lines[2]
+    segments = bars.get_segments()
+    assert segments[0][1][1] - segments[0][0][1] == pytest.approx(2 * 100 * np.std([0.60, 0.64], ddof=1))
+
+
+def test_rare_words_without_frequency_tables_is_a_note(summary, tmp_path, drawn):
+    assert "rare_words.png" not in [p.name for p in plots.report_figures(summary, tmp_path / "figs")]
+    out = plots.rare_words(summary, tmp_path / "rare.png")
+    assert png_size(out) == (1050, 600)
+    assert [t.get_text() for t in drawn[-1].axes[0].texts] == ["no frequency.csv for skip-gram vs CBOW or subsampling vs none"]

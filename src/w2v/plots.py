@@ -23,7 +23,7 @@ import pandas as pd
 
 from w2v.errors import W2VError
 from w2v.io import atomic_open
-from w2v.report import METRICS, aggregate, level_label, negative_of, study_rows, unique_models
+from w2v.report import METRICS, aggregate, level_label, negative_of, rare_word_table, study_rows, unique_models
 
 __all__ = [
     "DPI",
@@ -31,6 +31,7 @@ __all__ = [
     "analogy_pairs",
     "factor_effects",
     "loss_curves",
+    "rare_words",
     "report_figures",
     "speed_vs_quality",
     "word_map",
@@ -787,14 +788,87 @@ def loss_curves(source: pd.DataFrame | Iterable[str | os.PathLike], out: str | o
     return _save(fig, out)
 
 
+def _rare_word_series(part: pd.DataFrame, study: str) -> list:
+    """The levels a rare-words panel compares, in legend order: Skip-gram then CBOW (``model``), or
+    no subsampling then each threshold from the lowest (``sample``); empty when the pair is incomplete."""
+    levels = list(part["level"].dropna().unique())
+    if study == "model":
+        return ["sg", "cbow"] if {"sg", "cbow"} <= set(levels) else []
+    values = {lv: pd.to_numeric(pd.Series([lv]), errors="coerce").iloc[0] for lv in levels}
+    off = [lv for lv, v in values.items() if v == 0]
+    on = sorted((lv for lv, v in values.items() if v > 0), key=lambda lv: values[lv])
+    return [off[0], *on] if off and on else []
+
+
+def _rare_word_panels(table: pd.DataFrame) -> list[tuple[str, str, str, list, pd.DataFrame]]:
+    """``(study, dataset, variant, levels, rows)`` per panel: skip-gram vs CBOW and subsampling vs
+    none, one panel per data set and variant that has both sides of the comparison."""
+    if not len(table):
+        return []
+    rows = table[(table["method"] == "add") & (table["bucket"] != "oov") & table["study"].isin(["model", "sample"])]
+    keys = ["dataset", "variant"]
+    rows = rows.assign(**{k: rows[k].astype(object).where(rows[k].notna(), "") for k in keys})
+    panels = []
+    for study in ("model", "sample"):
+        mine = rows[rows["study"] == study]
+        for (dataset, variant), part in mine.groupby(keys, sort=True):
+            levels = _rare_word_series(part, study)
+            if levels:
+                panels.append((study, str(dataset), str(variant), levels, part[part["level"].isin(levels)]))
+    return panels
+
+
+@_styled
+def rare_words(df: pd.DataFrame, out: str | os.PathLike) -> Path:
+    """Analogy accuracy (3CosAdd) by frequency bucket of each question's rarest word
+    (:func:`w2v.report.rare_word_table`): one panel per comparison, skip-gram vs CBOW (``model``
+    study) and subsampling thresholds vs none (``sample`` study), and per data set; one line
+    per level, the mean over seeds with ± sd bars. Questions not covered (``oov``) are left
+    out; a bucket without questions is a gap in the line."""
+    panels = _rare_word_panels(rare_word_table(df)) if len(df) else []
+    fig, axes = _grid(max(1, len(panels)))
+    if not panels:
+        _empty(axes[0], "no frequency.csv for skip-gram vs CBOW or subsampling vs none")
+        axes[0].set_title("analogy accuracy by word frequency")
+    several_variants = len({p[2] for p in panels}) > 1
+    for ax, (study, dataset, variant, levels, part) in zip(axes, panels):
+        buckets = part.groupby("bucket", sort=False)["bucket_order"].min().sort_values(kind="stable").index.tolist()
+        step = min(0.12, 0.5 / len(levels))
+        counts = []
+        for k, level in enumerate(levels):
+            rows = part[part["level"] == level]
+            acc = rows.groupby("bucket", sort=False)["accuracy"]
+            stats = pd.DataFrame({"mean": acc.mean(), "sd": acc.std(ddof=1), "n": acc.count()}).reindex(buckets)
+            counts += [int(n) for n in stats["n"].fillna(0) if n > 0]
+            xs = np.arange(len(buckets)) + (k - (len(levels) - 1) / 2) * step
+            ax.errorbar(xs, stats["mean"] * 100.0, yerr=stats["sd"].fillna(0.0) * 100.0, marker="o", capsize=3,
+                        label=level_label(study, level))
+        ax.set_xticks(range(len(buckets)))
+        ax.set_xticklabels(buckets)
+        ax.set_xlim(-0.5, len(buckets) - 0.5)
+        ax.set_xlabel("frequency rank of the rarest question word")
+        ax.set_ylabel("analogy 3CosAdd (%)")
+        what = "Skip-gram vs CBOW" if study == "model" else "subsampling vs none"
+        note = [dataset] if dataset else []
+        note += [variant] if variant and several_variants else []
+        note.append(_seeds_text(counts))
+        ax.set_title(f"{study}: {what} ({', '.join(note)})")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.suptitle("Analogy accuracy by word frequency: mean ± sd over seeds (no bar: a single seed)")
+    fig.tight_layout()
+    return _save(fig, out)
+
+
 _EFFECT_METRICS = ("analogy_add_total", "ws353_spearman", "simlex_spearman", "cls_best_accuracy", "words_per_sec")
 
 
 def report_figures(df: pd.DataFrame, outdir: str | os.PathLike) -> list[Path]:
     """Write the report's figures into ``outdir``: one factor-effects figure per
     metric that has data, speed vs quality (and, when some models were trained on a
-    corpus slice, the same for those in ``speed_vs_quality_slice.png``) and the loss
-    curves; return the paths."""
+    corpus slice, the same for those in ``speed_vs_quality_slice.png``), the loss
+    curves and, where the model or sample study's runs have a frequency.csv, the
+    rare words (``rare_words.png``); return the paths."""
     outdir = Path(outdir)
     written = []
     for metric in _EFFECT_METRICS:
@@ -807,4 +881,6 @@ def report_figures(df: pd.DataFrame, outdir: str | os.PathLike) -> list[Path]:
         if pd.to_numeric(sliced["words_per_sec"], errors="coerce").notna().any():
             written.append(speed_vs_quality(df, outdir / "speed_vs_quality_slice.png", corpus_slice=True))
     written.append(loss_curves(df, outdir / "loss_curves.png"))
+    if len(df) and _rare_word_panels(rare_word_table(df)):
+        written.append(rare_words(df, outdir / "rare_words.png"))
     return written
