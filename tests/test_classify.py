@@ -410,3 +410,87 @@ def test_cli_with_a_vectors_file_and_limit(tmp_path):
                  "--limit", "5", "--hidden", "16"]) == 0
     r = json.loads(out.read_text())
     assert r["oov_rate"] == pytest.approx(0.85) and r["settings"]["limit"] == 5
+
+
+def _negation(tmp_path, n_train=300, n_test=200, seed=0):
+    """Both classes hold "not", "good" and "bad" once each: only the bigram "not good" or
+    "not bad" tells them apart."""
+    rng = np.random.default_rng(seed)
+    docs, lines = [], []
+    for split, n in (("train", n_train), ("test", n_test)):
+        for i in range(n):
+            label = ["neg", "pos"][i % 2]
+            pair, other = (["not", "bad"], "good") if label == "pos" else (["not", "good"], "bad")
+            words = list(rng.choice(NOISE, 6))
+            words.insert(int(rng.integers(0, 7)), other)
+            at = int(rng.integers(0, 8))
+            words[at:at] = pair
+            docs.append({"id": f"{split}/{i}", "split": split, "label": label, "text": " ".join(words)})
+            lines.append(" ".join(words))
+    write_documents(docs, tmp_path / "documents.jsonl.gz")
+    with atomic_open(tmp_path / "corpus.txt.gz") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return tmp_path / "documents.jsonl.gz", tmp_path / "corpus.txt.gz"
+
+
+@pytest.mark.parametrize("method", ["tfidf_logreg", "tfidf_svm"])
+def test_bigrams_separate_what_unigrams_cannot(tmp_path, method):
+    docs, corpus = _negation(tmp_path)
+    uni = C.classify(docs, corpus, None, method, ngrams=1)
+    bi = C.classify(docs, corpus, None, method, ngrams=2)
+    assert uni["accuracy"] < 0.65 and bi["accuracy"] > 0.95 and bi["macro_f1"] > 0.95
+    assert (uni["settings"]["ngrams"], bi["settings"]["ngrams"]) == (1, 2)
+    assert uni["settings"]["n_bigrams"] == 0 and bi["settings"]["n_bigrams"] > 0
+    assert bi["dim"] == uni["dim"] + bi["settings"]["n_bigrams"]
+
+
+def test_bigrams_stay_within_documents_and_need_min_df():
+    docs = [["not", "good"], ["good", "not"], ["not", "good", "x"], ["x", "y"]]
+    tc = C.count_tokens(docs)
+    corpus = C.LabelledCorpus(tc.counts, tc.types, np.array(["a"] * 4, dtype=object), np.ones(4, dtype=bool),
+                              tokens=np.array([tc.types.index(t) for d in docs for t in d], dtype=np.int32),
+                              token_indptr=np.cumsum([0] + [len(d) for d in docs]))
+    pairs = C._bigram_counts(corpus, np.ones(4, dtype=bool), min_df=2)
+    np.testing.assert_array_equal(pairs.toarray(), [[1], [0], [1], [0]])  # "not good" only: no "not not"
+    assert C._bigram_counts(corpus, np.array([True, False, False, True]), min_df=2).shape[1] == 0
+
+
+@pytest.mark.parametrize("method", ["tfidf_logreg", "tfidf_svm"])
+def test_c_is_chosen_without_the_test_labels(tmp_path, method):
+    docs, corpus = _synthetic(tmp_path, n_train=300, n_test=200)[:2]
+    lc = C.load_corpus(docs, corpus, keep_tokens=True)
+    a = C.score(lc, None, method, seed=3, ngrams=2, C="auto")
+    test = ~lc.is_train
+    lc.labels[test] = np.where(lc.labels[test] == "pos", "neg", "pos")  # every test label wrong
+    b = C.score(lc, None, method, seed=3, ngrams=2, C="auto")
+    assert b["accuracy"] == pytest.approx(1 - a["accuracy"])  # the patched labels are the ones scored
+    assert a["settings"]["C"] == b["settings"]["C"] and a["settings"]["C_selection"] == b["settings"]["C_selection"]
+    sel = a["settings"]["C_selection"]
+    assert sel["grid"] == list(C.C_GRIDS[method]) and sel["n_validation"] == 30 and sel["split_seed"] == 3
+    assert a["settings"]["C"] in sel["grid"]
+    assert C.score(lc, None, method, seed=4, C="auto")["settings"]["C_selection"]["split_seed"] == 4
+
+
+def test_cli_tfidf_options_recorded_and_checked(tmp_path, capsys):
+    docs, corpus = _negation(tmp_path, n_train=60, n_test=40)
+    out = tmp_path / "r.json"
+    assert main(["classify", str(docs), str(corpus), "--out", str(out), "--method", "tfidf_logreg"]) == 0
+    r = json.loads(out.read_text())
+    assert (r["method"], r["settings"]["ngrams"], r["settings"]["C"], r["settings"]["C_selection"]) == \
+        ("tfidf_logreg", 1, 10.0, None)  # the unchanged default
+    assert main(["classify", str(docs), str(corpus), "--out", str(out), "--method", "tfidf_svm",
+                 "--ngrams", "2", "--seed", "1"]) == 0
+    r = json.loads(out.read_text())
+    assert (r["method"], r["pooling"], r["settings"]["ngrams"], r["settings"]["bigram_min_df"]) == \
+        ("tfidf_svm", None, 2, C.NGRAM_MIN_DF)
+    assert r["settings"]["C"] in C.C_GRIDS["tfidf_svm"] and r["settings"]["C_selection"]["split_seed"] == 1
+    assert "ngrams 2 C " in capsys.readouterr().err
+    assert main(["classify", str(docs), str(corpus), "--out", str(out), "--method", "tfidf_svm", "--C", "0.5"]) == 0
+    r = json.loads(out.read_text())
+    assert r["settings"]["C"] == 0.5 and r["settings"]["C_selection"] is None
+    for bad in (["--method", "tfidf_svm", "--C", "-1"], ["--method", "random", "--ngrams", "2"],
+                ["--method", "tfidf_svm", "--vectors", str(tmp_path / "v.bin")]):
+        capsys.readouterr()
+        assert main(["classify", str(docs), str(corpus), "--out", str(tmp_path / "bad.json"), *bad]) == 2
+        assert "w2v: error:" in capsys.readouterr().err
+    assert not (tmp_path / "bad.json").exists()

@@ -56,6 +56,18 @@ Methods (every result has the same fields):
   fitted on the training documents) and ``LogisticRegression(C=10)``; on 20NG
   (lower-cased ``[a-z0-9]+`` tokens, headers kept) this gives 85.8% where the
   scikit-learn defaults (raw tf, C=1) give 82.8%.
+- ``tfidf_svm``    the same features and a linear SVM (``LinearSVC``), ``C``
+  chosen on a validation split by default.
+
+Both TF-IDF baselines take ``ngrams`` 1 (the corpus tokens) or 2 (plus the
+bigrams of adjacent tokens within a document, kept when they occur in at least
+``NGRAM_MIN_DF`` training documents; bigram columns are integer pairs of token
+ids, never strings, so memory stays that of a sparse matrix). ``C="auto"``
+(the default of ``tfidf_svm``) picks ``C`` from a grid by the accuracy on a
+stratified validation split of ``VALIDATION_FRACTION`` of the training documents
+(drawn with ``seed``; the TF-IDF weights of the selection runs are fitted on the
+rest of the training documents), then refits on all training documents; the test
+documents never take part.
 
 Pretrained vectors (e.g. Google News) are case-sensitive and write digits as
 ``#``. When the vectors' vocabulary holds upper-case words (``case_fallback``
@@ -88,6 +100,7 @@ __all__ = [
     "POOLINGS",
     "METHODS",
     "SCALES",
+    "TFIDF_METHODS",
     "TokenCounts",
     "LabelledCorpus",
     "count_tokens",
@@ -99,7 +112,13 @@ __all__ = [
 ]
 
 POOLINGS = ("mean", "tfidf", "sif", "swem", "cluster", "scdv")
-METHODS = ("mlp", "random", "tfidf_logreg")
+METHODS = ("mlp", "random", "tfidf_logreg", "tfidf_svm")
+TFIDF_METHODS = ("tfidf_logreg", "tfidf_svm")
+NGRAMS = (1, 2)
+NGRAM_MIN_DF = 2  # bigrams in fewer training documents are dropped (most bigrams occur once)
+LOGREG_C = 10.0  # the fixed C of tfidf_logreg (see the module docstring)
+C_GRIDS = {"tfidf_logreg": (1.0, 10.0, 100.0), "tfidf_svm": (0.1, 0.3, 1.0, 3.0, 10.0)}
+VALIDATION_FRACTION = 0.1
 SCALES = ("auto", "standard", "l2", "none")
 SIF_A = 1e-3
 N_CLUSTERS = 50
@@ -130,6 +149,8 @@ class LabelledCorpus(TokenCounts):
     labels: np.ndarray
     is_train: np.ndarray
     n_skipped: int = 0
+    tokens: np.ndarray | None = None
+    token_indptr: np.ndarray | None = None
 
 
 def count_tokens(docs: Sequence[Sequence[str]]) -> TokenCounts:
@@ -151,8 +172,12 @@ def _build(ids: list[int], indptr: list[int], index: dict[str, int]) -> TokenCou
     return TokenCounts(counts, list(index))
 
 
-def load_corpus(docs_path: str | os.PathLike, corpus_path: str | os.PathLike) -> LabelledCorpus:
+def load_corpus(docs_path: str | os.PathLike, corpus_path: str | os.PathLike,
+                keep_tokens: bool = False) -> LabelledCorpus:
     """Read the document table and the aligned tokenised corpus into a :class:`LabelledCorpus`.
+
+    ``keep_tokens`` also keeps each document's token sequence (``tokens``: int32
+    column ids, ``token_indptr``: row boundaries), which bigrams need.
 
     Only documents of the ``train`` and ``test`` splits are kept (``unsup`` is
     skipped without being tokenised). Raises :class:`W2VError` when the two files
@@ -197,9 +222,11 @@ def load_corpus(docs_path: str | os.PathLike, corpus_path: str | os.PathLike) ->
                        f"rebuild the corpus with the prepare stage") from None
     except FileNotFoundError as exc:
         raise W2VError(f"{exc.filename}: no such file; run the data and prepare stages first") from None
+    tokens = np.asarray(ids, dtype=np.int32) if keep_tokens else None
+    token_indptr = np.asarray(indptr, dtype=np.int64) if keep_tokens else None
     tc = _build(ids, indptr, index)
     return LabelledCorpus(tc.counts, tc.types, np.asarray(labels, dtype=object),
-                          np.asarray(is_train, dtype=bool), skipped)
+                          np.asarray(is_train, dtype=bool), skipped, tokens, token_indptr)
 
 
 def _case_sensitive(kv) -> bool:
@@ -472,14 +499,74 @@ def _oov_rate(counts: sp.csr_matrix, has_vector: np.ndarray) -> float:
     return float(per_type[~has_vector].sum() / total) if total else 0.0
 
 
+def _bigram_counts(corpus: LabelledCorpus, fit: np.ndarray, min_df: int) -> sp.csr_matrix:
+    """Counts of the adjacent token pairs within each document (columns: pairs in at least
+    ``min_df`` of the ``fit`` documents, in order of their token ids)."""
+    if corpus.tokens is None or corpus.token_indptr is None:
+        raise W2VError("bigrams need the token sequences; load the corpus with keep_tokens=True")
+    n_docs = len(corpus.token_indptr) - 1
+    rows = np.repeat(np.arange(n_docs, dtype=np.int32), np.diff(corpus.token_indptr))
+    same = rows[:-1] == rows[1:]  # the pair does not cross a document boundary
+    keys = corpus.tokens[:-1][same].astype(np.int64) * max(1, len(corpus.types)) + corpus.tokens[1:][same]
+    rows = rows[:-1][same]
+    uniq, col = np.unique(keys, return_inverse=True)
+    del keys
+    pairs = sp.csr_matrix((np.ones(len(col), dtype=np.float64), (rows, col.ravel())), shape=(n_docs, len(uniq)))
+    del rows, col
+    df = np.asarray((pairs[fit] > 0).sum(axis=0)).ravel()
+    return pairs[:, np.flatnonzero(df >= min_df)]
+
+
+def _tfidf(counts: sp.csr_matrix, fit: np.ndarray) -> sp.csr_matrix:
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    return TfidfTransformer(sublinear_tf=True).fit(counts[fit]).transform(counts)
+
+
+def _linear_model(method: str, c: float, seed: int):
+    if method == "tfidf_svm":
+        from sklearn.svm import LinearSVC
+
+        return LinearSVC(C=c, max_iter=5000, random_state=seed)
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=1000, random_state=seed)
+
+
+def _choose_c(method: str, counts: sp.csr_matrix, y: np.ndarray, train: np.ndarray, seed: int):
+    """Pick C from ``C_GRIDS[method]`` by accuracy on a seeded, stratified validation split of
+    the training documents (ties: the smaller C); returns (C, the selection record)."""
+    from sklearn.model_selection import train_test_split
+
+    idx = np.flatnonzero(train)
+    _, per_class = np.unique(y[idx], return_counts=True)
+    stratify = y[idx] if per_class.min() >= 2 else None
+    fit_idx, val_idx = train_test_split(idx, test_size=VALIDATION_FRACTION, random_state=seed, stratify=stratify)
+    fit = np.zeros(len(y), dtype=bool)
+    fit[fit_idx] = True
+    x = _tfidf(counts, fit)
+    grid = C_GRIDS[method]
+    accuracy = []
+    for c in grid:
+        clf = _linear_model(method, c, seed).fit(x[fit_idx], y[fit_idx])
+        accuracy.append(float(np.mean(clf.predict(x[val_idx]) == y[val_idx])))
+    best = grid[int(np.argmax(accuracy))]
+    return best, {"grid": list(grid), "validation_accuracy": accuracy, "n_validation": int(len(val_idx)),
+                  "validation_fraction": VALIDATION_FRACTION, "split_seed": seed}
+
+
 def score(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "mean", seed: int = 0,
           hidden: Sequence[int] = DEFAULT_HIDDEN, *, scale: str = "auto", alpha: float = 1e-4,
           dim: int = 100, n_clusters: int = N_CLUSTERS, case_fallback: bool | None = None,
-          max_iter: int = 200, sparsity: float = SCDV_SPARSITY) -> dict:
+          max_iter: int = 200, sparsity: float = SCDV_SPARSITY, ngrams: int = 1,
+          C: float | str | None = None) -> dict:
     """Fit on the training documents of ``corpus`` and score on its test documents.
 
+    ``ngrams`` and ``C`` (a number, ``"auto"`` or None: 10 for ``tfidf_logreg``,
+    ``"auto"`` for ``tfidf_svm``) apply to the TF-IDF methods only.
+
     Returns a dict with ``status`` ("ok"), ``method``, ``pooling`` (None for
-    ``tfidf_logreg``), ``accuracy``, ``macro_f1``, ``n_train``, ``n_test``,
+    the TF-IDF methods), ``accuracy``, ``macro_f1``, ``n_train``, ``n_test``,
     ``n_classes``, ``oov_rate`` (share of the train and test tokens without a
     vector; for ``tfidf_logreg`` without a training-vocabulary feature),
     ``dim`` (feature dimension), ``seconds`` and ``settings``.
@@ -489,6 +576,13 @@ def score(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "
     start = time.perf_counter()
     if method not in METHODS:
         raise W2VError(f"method {method!r} is unknown; choose one of {', '.join(METHODS)}")
+    if ngrams not in NGRAMS:
+        raise W2VError(f"ngrams {ngrams!r} is not supported; choose 1 (tokens) or 2 (tokens and bigrams)")
+    if method not in TFIDF_METHODS and (ngrams != 1 or C is not None):
+        raise W2VError(f"--ngrams and --C apply to {' and '.join(TFIDF_METHODS)} only; "
+                       f"leave them out for method {method}")
+    if C is not None and C != "auto" and not (isinstance(C, (int, float)) and C > 0):
+        raise W2VError(f"C {C!r} is not valid; give a positive number or auto")
     train = corpus.is_train
     test = ~train
     if not train.any() or not test.any():
@@ -499,21 +593,31 @@ def score(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "
         raise W2VError(f"the training documents have {len(classes)} label(s); classification needs at least 2")
     y = corpus.labels.astype(str)
     settings: dict = {"seed": seed}
-    if method == "tfidf_logreg":
-        from sklearn.feature_extraction.text import TfidfTransformer
-        from sklearn.linear_model import LogisticRegression
-
+    if method in TFIDF_METHODS:
         seen = np.asarray(corpus.counts[train].sum(axis=0)).ravel() > 0
         counts = corpus.counts[:, np.flatnonzero(seen)]
-        tfidf = TfidfTransformer(sublinear_tf=True).fit(counts[train])
-        x = tfidf.transform(counts)
-        clf = LogisticRegression(C=10.0, max_iter=1000, random_state=seed)
+        n_bigrams = 0
+        if ngrams == 2:
+            bigrams = _bigram_counts(corpus, train, NGRAM_MIN_DF)
+            n_bigrams = bigrams.shape[1]
+            counts = sp.hstack([counts, bigrams], format="csr")
+            del bigrams
+        if C is None:
+            C = LOGREG_C if method == "tfidf_logreg" else "auto"
+        selection = None
+        if C == "auto":
+            C, selection = _choose_c(method, counts, y, train, seed)
+        x = _tfidf(counts, train)
+        del counts
+        clf = _linear_model(method, float(C), seed)
         clf.fit(x[train], y[train])
         pred = clf.predict(x[test])
         oov = _oov_rate(corpus.counts, seen)
         pooling = None
         n_features = x.shape[1]
-        settings.update({"tfidf": "sklearn TfidfTransformer(sublinear_tf=True)", "C": clf.C})
+        settings.update({"tfidf": "sklearn TfidfTransformer(sublinear_tf=True)", "C": clf.C,
+                         "C_selection": selection, "ngrams": ngrams, "n_bigrams": n_bigrams,
+                         "bigram_min_df": NGRAM_MIN_DF if ngrams == 2 else None})
     else:
         from sklearn.neural_network import MLPClassifier
 
@@ -572,11 +676,12 @@ def classify(docs_path: str | os.PathLike, corpus_path: str | os.PathLike, vecto
              hidden: Sequence[int] = DEFAULT_HIDDEN, out: str | os.PathLike | None = None, *,
              scale: str = "auto", alpha: float = 1e-4, dim: int = 100, n_clusters: int = N_CLUSTERS,
              limit: int | None = None, allow_missing: bool = False,
-             case_fallback: bool | None = None, sparsity: float = SCDV_SPARSITY) -> dict:
+             case_fallback: bool | None = None, sparsity: float = SCDV_SPARSITY, ngrams: int = 1,
+             C: float | str | None = None) -> dict:
     """Classify the documents of a data set and return (and write to ``out``) the metrics.
 
     ``vectors_path`` is a model directory, a word2vec-format file, an already
-    loaded ``KeyedVectors`` or None (``tfidf_logreg``, ``random``); ``limit``
+    loaded ``KeyedVectors`` or None (TF-IDF methods, ``random``); ``limit``
     keeps the first ``limit`` words of a vectors file (for large pretrained
     files). When the vectors file is missing and ``allow_missing`` is set, the
     result is ``{"status": "absent", "reason": ...}`` (plus the settings)
@@ -589,8 +694,8 @@ def classify(docs_path: str | os.PathLike, corpus_path: str | os.PathLike, vecto
     if isinstance(vectors_path, (str, os.PathLike)):
         vpath = Path(vectors_path)
         header["vectors"] = str(vpath)
-        if method == "tfidf_logreg":
-            raise W2VError(f"{vpath}: method tfidf_logreg uses no word vectors; leave out --vectors")
+        if method in TFIDF_METHODS:
+            raise W2VError(f"{vpath}: method {method} uses no word vectors; leave out --vectors")
         if not vpath.exists():
             if not allow_missing:
                 raise W2VError(f"{vpath}: no such vectors file or model directory; "
@@ -602,9 +707,9 @@ def classify(docs_path: str | os.PathLike, corpus_path: str | os.PathLike, vecto
                 write_json(out, result)
             return result
         kv = _load_vectors(vpath, limit)
-    corpus = load_corpus(docs_path, corpus_path)
+    corpus = load_corpus(docs_path, corpus_path, keep_tokens=ngrams == 2)
     result = score(corpus, kv, method, pooling, seed, hidden, scale=scale, alpha=alpha, dim=dim,
-                   n_clusters=n_clusters, case_fallback=case_fallback, sparsity=sparsity)
+                   n_clusters=n_clusters, case_fallback=case_fallback, sparsity=sparsity, ngrams=ngrams, C=C)
     result.update(header)
     result["settings"]["limit"] = limit
     result["n_unsup_skipped"] = corpus.n_skipped

@@ -20,9 +20,21 @@ def _hidden(text: str) -> tuple[int, ...]:
     return sizes
 
 
+def _c_value(text: str):
+    if text == "auto":
+        return text
+    try:
+        c = float(text)
+    except ValueError:
+        c = 0.0
+    if not c > 0 or c == float("inf"):
+        raise W2VError(f"--C {text!r}: expected a positive number or auto")
+    return c
+
+
 def register(subparsers) -> None:
     """Add the ``classify`` subcommand."""
-    from w2v.classify import DEFAULT_HIDDEN, METHODS, POOLINGS, SCALES, SCDV_SPARSITY
+    from w2v.classify import DEFAULT_HIDDEN, METHODS, NGRAM_MIN_DF, NGRAMS, POOLINGS, SCALES, SCDV_SPARSITY
 
     p = subparsers.add_parser(
         "classify", help="classify documents with word-vector features (or a baseline); write metrics JSON",
@@ -35,7 +47,15 @@ def register(subparsers) -> None:
                    help="model directory (DIR/vectors.bin) or word2vec-format file (text, binary, .gz)")
     p.add_argument("--method", choices=METHODS, default="mlp",
                    help="mlp: MLP on pooled word vectors; random: the same with seeded random vectors; "
-                        "tfidf_logreg: TF-IDF + logistic regression (default: mlp)")
+                        "tfidf_logreg: TF-IDF + logistic regression; tfidf_svm: TF-IDF + linear SVM "
+                        "(default: mlp)")
+    p.add_argument("--ngrams", type=int, choices=NGRAMS, default=1,
+                   help="TF-IDF methods: 1 tokens, 2 tokens and the bigrams in at least "
+                        f"{NGRAM_MIN_DF} training documents (default: 1)")
+    p.add_argument("--C", type=str, default=None,
+                   help="TF-IDF methods: inverse regularisation strength, or auto: chosen on a "
+                        "seeded validation split of the training documents (default: 10 for "
+                        "tfidf_logreg, auto for tfidf_svm)")
     p.add_argument("--pooling", choices=POOLINGS, default="mean", help="document vector (default: mean)")
     p.add_argument("--scale", choices=SCALES, default="auto",
                    help="feature scaling before the MLP, fitted on train; auto: none for the cluster "
@@ -66,11 +86,15 @@ def run(args) -> int:
     result = classify(args.docs, args.corpus, args.vectors, method=args.method, pooling=args.pooling,
                       seed=args.seed, hidden=_hidden(args.hidden), out=args.out, scale=args.scale,
                       alpha=args.alpha, dim=args.dim, n_clusters=args.clusters, limit=args.limit,
-                      allow_missing=args.allow_missing, sparsity=args.sparsity)
+                      allow_missing=args.allow_missing, sparsity=args.sparsity, ngrams=args.ngrams,
+                      C=None if args.C is None else _c_value(args.C))
     if result["status"] == "absent":
         print(f"w2v classify: vectors absent ({result['reason']}); wrote {args.out}", file=sys.stderr)
     else:
-        print(f"w2v classify: {result['method']}/{result['pooling']} accuracy {result['accuracy']:.4f} "
+        extra = ""
+        if result["pooling"] is None:
+            extra = f" ngrams {result['settings']['ngrams']} C {result['settings']['C']:g}"
+        print(f"w2v classify: {result['method']}/{result['pooling']}{extra} accuracy {result['accuracy']:.4f} "
               f"macro-F1 {result['macro_f1']:.4f} (oov {result['oov_rate']:.3f}) -> {args.out}",
               file=sys.stderr)
     return 0
