@@ -24,8 +24,8 @@ import numpy as np
 
 from w2v.documents import iter_documents, write_documents
 from w2v.preprocess import DEFAULT_VARIANTS, Variant, prepare_corpus, preprocess_text
-from w2v.vocab import (_GZIP_ERRORS, CorpusScan, Vocabulary, _bar, _decode_error, _drop_oov, _gzip_error,
-                       _offsets, _open_corpus, _write_ids_npy)
+from w2v.io import GZIP_ERRORS, unreadable
+from w2v.vocab import CORPUS_FIX, CorpusScan, Vocabulary, _bar, _drop_oov, _offsets, _open_corpus, _write_ids_npy
 
 
 # The two reads of the text that w2v.vocab.CorpusScan replaces (count, then encode),
@@ -44,10 +44,8 @@ def count_corpus(path, progress: bool = False) -> tuple[collections.Counter, int
                 n_docs += 1
                 n_tokens += len(toks)
                 bar.update(1)
-    except UnicodeDecodeError as exc:
-        raise _decode_error(path, exc) from None
-    except _GZIP_ERRORS as exc:
-        raise _gzip_error(path, exc) from None
+    except (UnicodeDecodeError, *GZIP_ERRORS) as exc:
+        raise unreadable(path, exc, CORPUS_FIX) from None
     return counts, n_docs, n_tokens
 
 
@@ -90,10 +88,8 @@ class _Batches:
                         yield self._kept(raw, lengths)
                         raw, lengths = array.array("i"), array.array("q")
                     bar.update(1)
-        except UnicodeDecodeError as exc:
-            raise _decode_error(self.path, exc) from None
-        except _GZIP_ERRORS as exc:
-            raise _gzip_error(self.path, exc) from None
+        except (UnicodeDecodeError, *GZIP_ERRORS) as exc:
+            raise unreadable(self.path, exc, CORPUS_FIX) from None
         if lengths:
             yield self._kept(raw, lengths)
 

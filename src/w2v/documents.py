@@ -19,7 +19,7 @@ import os
 from typing import Iterable, Iterator
 
 from w2v.errors import W2VError
-from w2v.io import atomic_open, open_text
+from w2v.io import atomic_open, text_lines
 
 FIELDS = ("id", "split", "label", "text")
 
@@ -44,22 +44,14 @@ def iter_documents(path: str | os.PathLike) -> Iterator[dict]:
     A table that is not UTF-8, or a truncated or corrupt gzip file, gives a
     W2VError naming it.
     """
-    import gzip
-    import zlib
-
     fix = "rerun the data stage (w2v extract) to rebuild it"
     try:
-        with open_text(path) as fh:
-            for lineno, line in enumerate(fh, 1):
-                try:
-                    doc = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise W2VError(f"{path}: line {lineno} is not valid JSON ({exc.msg}); {fix}") from None
-                yield doc
+        for lineno, line in enumerate(text_lines(path, fix), 1):
+            try:
+                doc = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise W2VError(f"{path}: line {lineno} is not valid JSON ({exc.msg}); {fix}") from None
+            yield doc
     except FileNotFoundError:
         raise W2VError(f"{path}: no such document table; run the data stage (w2v extract) first") from None
-    except UnicodeDecodeError as exc:
-        raise W2VError(f"{path}: not UTF-8 text ({exc.reason}); {fix}") from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise W2VError(f"{path}: a truncated or corrupt gzip file ({exc}); {fix}") from None
 

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from w2v.errors import W2VError
-from w2v.io import open_text
+from w2v.io import text_lines
 from w2v.vectors import KeyedVectors
 
 if TYPE_CHECKING:  # pandas, scipy and tqdm are imported where used: `w2v train` needs none of them
@@ -90,16 +90,10 @@ def default_benchmark(name: str) -> Path:
 # --------------------------------------------------------------------- readers
 def _benchmark_lines(path, what: str, fix: str):
     """The lines of a benchmark file; a W2VError naming it when it is missing or unreadable."""
-    import gzip
-    import zlib
-
     try:
-        with open_text(path, errors="replace") as fh:
-            yield from fh
+        yield from text_lines(path, fix, errors="replace")
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise W2VError(f"{path}: no such {what} file; {fix}") from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise W2VError(f"{path}: a truncated or corrupt gzip file ({exc}); {fix}") from None
 
 
 def read_analogies(path: str | os.PathLike) -> tuple[list[str], list[tuple[int, str, str, str, str]]]:

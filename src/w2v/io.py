@@ -21,6 +21,7 @@ import re
 import shutil
 import tempfile
 import zipfile
+import zlib
 from pathlib import Path
 from typing import IO, Iterable, Iterator
 
@@ -37,6 +38,9 @@ __all__ = [
     "atomic_dir",
     "check_replaceable",
     "open_text",
+    "GZIP_ERRORS",
+    "unreadable",
+    "text_lines",
     "write_json",
     "read_json",
     "MANIFEST_FILE",
@@ -425,6 +429,29 @@ def open_text(path: str | os.PathLike, encoding: str = "utf-8", errors: str = "s
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding=encoding, errors=errors, newline="\n")
     return open(path, "r", encoding=encoding, errors=errors, newline="\n")
+
+
+#: What reading a truncated or corrupt gzip stream raises.
+GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
+
+
+def unreadable(path, exc: Exception, fix: str) -> W2VError:
+    """One line for a text file that cannot be read through: bytes that are not UTF-8 (``exc`` a
+    UnicodeDecodeError), else a damaged gzip stream (one of :data:`GZIP_ERRORS`); ``fix`` is the remedy."""
+    if isinstance(exc, UnicodeDecodeError):
+        return W2VError(f"{path}: not UTF-8 text ({exc.reason}); {fix}")
+    return W2VError(f"{path}: a truncated or corrupt gzip file ({exc}); {fix}")
+
+
+def text_lines(path: str | os.PathLike, fix: str, errors: str = "strict") -> Iterator[str]:
+    """The lines of a text file (gzip when it ends in ``.gz``); a file that cannot be read through
+    raises :func:`unreadable`'s one line. A missing file raises ``FileNotFoundError`` for the caller
+    to name."""
+    try:
+        with open_text(path, errors=errors) as fh:
+            yield from fh
+    except (UnicodeDecodeError, *GZIP_ERRORS) as exc:
+        raise unreadable(path, exc, fix) from None
 
 
 def write_json(path: str | os.PathLike, obj, *, indent: int = 2) -> None:

@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Sequence
 
 from w2v.errors import W2VError
-from w2v.io import atomic_open, atomic_path, open_text
+from w2v.io import GZIP_ERRORS, atomic_open, atomic_path, text_lines, unreadable
 
 __all__ = [
     "MORPHS",
@@ -326,7 +326,6 @@ def _read_through(path, fix: str, utf8: bool) -> tuple[int, bool]:
     """Read a text file through: ``(lines, whether it is empty or ends with a newline)``."""
     import codecs
     import gzip
-    import zlib
 
     n = 0
     last = b"\n"
@@ -341,44 +340,29 @@ def _read_through(path, fix: str, utf8: bool) -> tuple[int, bool]:
                     decoder.decode(chunk)
             if decoder is not None:
                 decoder.decode(b"", final=True)
-    except UnicodeDecodeError as exc:
-        raise W2VError(f"{path}: not UTF-8 text ({exc.reason}); {fix}") from None
-    except (OSError, EOFError, zlib.error) as exc:
-        what = "a truncated or corrupt gzip file" if gz else "unreadable"
-        raise W2VError(f"{path}: {what} ({exc}); {fix}") from None
+    except (UnicodeDecodeError, *GZIP_ERRORS) as exc:
+        raise unreadable(path, exc, fix) from None
     return n + (last != b"\n"), last == b"\n"
 
 
 def _iter_texts(path, start: int, stop: int) -> Iterator[str]:
     """Yield the ``text`` field of documents ``start .. stop-1`` of a document table."""
-    import zlib
-
-    try:
-        yield from _table_texts(path, start, stop)
-    except UnicodeDecodeError as exc:
-        raise W2VError(f"{path}: not UTF-8 text ({exc.reason}); {_DOCS_FIX}") from None
-    except (EOFError, zlib.error, OSError) as exc:
-        raise W2VError(f"{path}: a truncated or corrupt file ({exc}); {_DOCS_FIX}") from None
-
-
-def _table_texts(path, start: int, stop: int) -> Iterator[str]:
-    with open_text(path) as fh:
-        for lineno, line in enumerate(fh, 1):
-            i = lineno - 1
-            if i < start:
-                continue
-            if i >= stop:
-                break
-            try:
-                doc = json.loads(line)
-                text = doc["text"]
-            except json.JSONDecodeError as exc:
-                raise W2VError(f"{path}: line {lineno} is not valid JSON ({exc.msg}); {_DOCS_FIX}") from None
-            except (KeyError, TypeError):
-                raise W2VError(f"{path}: line {lineno} has no 'text' field; {_DOCS_FIX}") from None
-            if not isinstance(text, str):
-                raise W2VError(f"{path}: line {lineno}: 'text' is not a string; rerun the data stage")
-            yield text
+    for lineno, line in enumerate(text_lines(path, _DOCS_FIX), 1):
+        i = lineno - 1
+        if i < start:
+            continue
+        if i >= stop:
+            break
+        try:
+            doc = json.loads(line)
+            text = doc["text"]
+        except json.JSONDecodeError as exc:
+            raise W2VError(f"{path}: line {lineno} is not valid JSON ({exc.msg}); {_DOCS_FIX}") from None
+        except (KeyError, TypeError):
+            raise W2VError(f"{path}: line {lineno} has no 'text' field; {_DOCS_FIX}") from None
+        if not isinstance(text, str):
+            raise W2VError(f"{path}: line {lineno}: 'text' is not a string; rerun the data stage")
+        yield text
 
 
 def shard_range(n_docs: int, shard: tuple[int, int] | None) -> tuple[int, int]:
@@ -482,21 +466,7 @@ def merge_shards(paths: Sequence[str | os.PathLike], out_path) -> int:
     n = 0
     with atomic_open(out_path, "w") as out:
         for p in paths:
-            for line in _shard_lines(p):
+            for line in text_lines(p, _SHARD_FIX):
                 out.write(line if line.endswith("\n") else line + "\n")
                 n += 1
     return n
-
-
-def _shard_lines(path: Path) -> Iterator[str]:
-    """The lines of a shard; a W2VError naming it when it cannot be read through as UTF-8 text."""
-    import zlib
-
-    try:
-        with open_text(path) as src:
-            yield from src
-    except UnicodeDecodeError as exc:
-        raise W2VError(f"{path}: not UTF-8 text ({exc.reason}); {_SHARD_FIX}") from None
-    except (EOFError, zlib.error, OSError) as exc:
-        raise W2VError(f"{path}: a truncated or corrupt {'gzip ' if path.suffix == '.gz' else ''}file ({exc}); "
-                       f"{_SHARD_FIX}") from None

@@ -16,21 +16,19 @@ from __future__ import annotations
 
 import array
 import contextlib
-import gzip
 import mmap
 import os
 import signal
 import sys
 import threading
 import time
-import zlib
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
 from w2v.errors import W2VError
-from w2v.io import atomic_open, atomic_path, open_text, write_json
+from w2v.io import GZIP_ERRORS, atomic_open, atomic_path, open_text, text_lines, unreadable, write_json
 
 __all__ = ["Vocabulary", "CorpusScan", "build", "load_encoded", "open_ids", "page_releaser"]
 
@@ -117,38 +115,27 @@ class Vocabulary:
         return cls(words, counts)
 
 
-def _open_corpus(path):
+def _corpus_file(path) -> Path:
     path = Path(path)
     if not path.is_file():
         raise W2VError(f"{path}: no such corpus; run w2v prepare first")
-    return open_text(path)
+    return path
 
 
-def _decode_error(path, exc: UnicodeDecodeError) -> W2VError:
-    return W2VError(f"{path}: not UTF-8 text ({exc.reason}); rerun w2v prepare to rebuild it")
+def _open_corpus(path):
+    return open_text(_corpus_file(path))
 
 
-# What reading a truncated or corrupt gzip corpus raises.
-_GZIP_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile)
-
-
-def _gzip_error(path, exc: Exception) -> W2VError:
-    return W2VError(f"{path}: a truncated or corrupt gzip file ({exc}); rerun w2v prepare "
-                    f"(and w2v merge) to rebuild it")
+#: What to do about a corpus that cannot be read through (io.unreadable's remedy).
+CORPUS_FIX = "rerun w2v prepare (and w2v merge) to rebuild it"
 
 
 def corpus_lines(path, limit: int | None = None):
     """The first ``limit`` lines (all if None) of a corpus; a W2VError naming it when it is unreadable."""
-    try:
-        with _open_corpus(path) as fh:
-            for i, line in enumerate(fh):
-                if limit is not None and i >= limit:
-                    return
-                yield line
-    except UnicodeDecodeError as exc:
-        raise _decode_error(path, exc) from None
-    except _GZIP_ERRORS as exc:
-        raise _gzip_error(path, exc) from None
+    for i, line in enumerate(text_lines(_corpus_file(path), CORPUS_FIX)):
+        if limit is not None and i >= limit:
+            return
+        yield line
 
 
 def _bar(desc: str, total: int | None, enabled: bool):
@@ -367,10 +354,8 @@ def _scan_lines(path, lines, scratch, batch_tokens: int, bar=None):
                 raw, lengths = array.array("i"), array.array("q")
             if bar is not None:
                 bar.update(1)
-    except UnicodeDecodeError as exc:
-        raise _decode_error(path, exc) from None
-    except _GZIP_ERRORS as exc:
-        raise _gzip_error(path, exc) from None
+    except (UnicodeDecodeError, *GZIP_ERRORS) as exc:
+        raise unreadable(path, exc, CORPUS_FIX) from None
     except OverflowError:  # pragma: no cover - 2**31 distinct words
         raise W2VError(f"{path}: more than {np.iinfo(np.int32).max} distinct words") from None
     if lengths:
