@@ -124,7 +124,9 @@ def _tiny_args(kern):
 def test_signatures_follow_the_table():
     assert numba_signature("seed_state") == "u8[::1](i8, i8, i8)"
     assert numba_signature("train_chunk").startswith("Tuple((f8, i8, i8, i8))(i4[::1], i8[::1], i8, i8, f4[:, ::1]")
-    assert set(EXPORTS) == {"train_chunk", "seed_state", "vose"}
+    assert numba_signature("softmax_examples") == ("Tuple((i8, i8, i8))(i4[::1], i8[::1], i8, i8, f4[::1], i8[::1], "
+                                                   "u8[::1], i4[::1], i8[::1], i4[::1], i8[::1])")
+    assert set(EXPORTS) == {"train_chunk", "seed_state", "vose", "softmax_examples"}
 
 
 def test_training_process_never_loads_numba(tmp_path):

@@ -78,6 +78,7 @@ class Kernels:
     train_chunk: Callable
     seed_state: Callable
     vose: Callable
+    softmax_examples: Callable
     path: Path | None = None
     built: bool = False
     waited: float = 0.0
@@ -85,6 +86,7 @@ class Kernels:
     started: float = 0.0
 
 
+_FUNCTIONS = tuple(EXPORTS)  # the exports, in the order of Kernels' fields
 _loaded: dict[str, Kernels] = {}
 _load_lock = threading.Lock()
 
@@ -120,7 +122,7 @@ def jit_kernels() -> Kernels:
     """The kernels through Numba's JIT dispatchers (imports Numba)."""
     from w2v import kernels as k
 
-    return Kernels("jit", k.train_chunk, k.seed_state, k.vose)
+    return Kernels("jit", *(getattr(k, fn) for fn in _FUNCTIONS))
 
 
 class _BuildFailed(Exception):
@@ -186,7 +188,7 @@ def aot_kernels(directory: str | os.PathLike | None = None, retry_failed: bool =
             raise _BuildFailed(f"an earlier build failed, see {failed}")
         built, waited = _build_in_child(directory, name, target, failed)
     module = _import_extension(name, target)
-    return Kernels("aot", *(_checked(fn, getattr(module, fn)) for fn in ("train_chunk", "seed_state", "vose")),
+    return Kernels("aot", *(_checked(fn, getattr(module, fn)) for fn in _FUNCTIONS),
                    path=target, built=built, waited=waited)
 
 

@@ -53,6 +53,12 @@ EXPORTS = {
     "seed_state": ((("seed", "int64", 0, False), ("epoch", "int64", 0, False), ("chunk", "int64", 0, False)),
                    "u8[::1]"),
     "vose": ((("p", "float64", 1, False),), "Tuple((f4[::1], i4[::1]))"),
+    "softmax_examples": (
+        (("ids", "int32", 1, False), ("seg_bounds", "int64", 1, False), ("s0", "int64", 0, False),
+         ("s1", "int64", 0, False), ("keep", "float32", 1, False), ("iparams", "int64", 1, False),
+         ("state", "uint64", 1, True), ("inp", "int32", 1, True), ("in_ptr", "int64", 1, True),
+         ("tgt", "int32", 1, True), ("tg_ptr", "int64", 1, True)),
+        "Tuple((i8, i8, i8))"),
 }
 
 _NUMBA_CODES = {"int8": "i1", "int32": "i4", "int64": "i8", "uint64": "u8", "float32": "f4", "float64": "f8"}

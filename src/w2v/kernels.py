@@ -813,6 +813,79 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, iparams, state, tab, o_in, o_ou
     return loss_sum, n_examples, n_words, n_kept
 
 
+# --------------------------------------------------------------------------- examples for the blocked full softmax
+@njit(nogil=True, fastmath=True, cache=True)
+def softmax_examples(ids, seg_bounds, s0, s1, keep, iparams, state, inp, in_ptr, tgt, tg_ptr):
+    """The examples of segments ``s0 .. s1-1`` for the full softmax trained in blocks through BLAS.
+
+    The same walk as :func:`train_chunk` (subsampling with ``keep``, a dynamic
+    window ``b`` in ``1 .. window`` per kept centre word, never across a segment),
+    but instead of training each example it writes them out, one row per centre
+    word: row ``r`` has the input words ``inp[in_ptr[r]:in_ptr[r+1]]`` and the
+    target words ``tgt[tg_ptr[r]:tg_ptr[r+1]]``. CBOW: the inputs are the context
+    words, the target is the centre. Skip-gram: the input is the centre word and
+    the targets are its context words (the centre predicts each context word,
+    the formulation of Mikolov et al. 2013a), so that one softmax of the centre
+    serves its whole window. Over a corpus this is the same multiset of (input,
+    output) pairs as word2vec.c's orientation, up to the window draw.
+
+    ``inp`` and ``tgt`` must hold ``2 * window`` entries per token of the chunk,
+    ``in_ptr`` and ``tg_ptr`` one more than its tokens. Returns
+    ``(rows, n_words, n_kept)``.
+    """
+    model = iparams[I_MODEL]
+    window = iparams[I_WINDOW]
+    maxlen = 0
+    for s in range(s0, s1):
+        maxlen = max(maxlen, seg_bounds[s + 1] - seg_bounds[s])
+    sent = np.empty(maxlen, dtype=np.int32)
+    rng = np.empty(16, dtype=np.uint64)  # the generator state on a cache line of its own
+    rng[8] = state[0]
+    st = rng[8:9]
+    rows = 0
+    n_in = 0
+    n_tg = 0
+    n_words = 0
+    n_kept = 0
+    in_ptr[0] = 0
+    tg_ptr[0] = 0
+    for s in range(s0, s1):
+        n = 0
+        for p in range(seg_bounds[s], seg_bounds[s + 1]):
+            w = ids[p]
+            kp = keep[w]
+            if kp >= 1.0 or _uniform(st) < kp:
+                sent[n] = w
+                n += 1
+        n_words += seg_bounds[s + 1] - seg_bounds[s]
+        n_kept += n
+        for i in range(n):
+            b = 1 + _below(st, window)
+            lo = max(0, i - b)
+            hi = min(n, i + b + 1)
+            if hi - lo <= 1:
+                continue
+            for j in range(lo, hi):
+                if j != i:
+                    if model == SG:
+                        tgt[n_tg] = sent[j]
+                        n_tg += 1
+                    else:
+                        inp[n_in] = sent[j]
+                        n_in += 1
+            if model == SG:
+                inp[n_in] = sent[i]
+                n_in += 1
+            else:
+                tgt[n_tg] = sent[i]
+                n_tg += 1
+            rows += 1
+            in_ptr[rows] = n_in
+            tg_ptr[rows] = n_tg
+    state[0] = rng[8]
+    return rows, n_words, n_kept
+
+
 # --------------------------------------------------------------------------- single-example entry for tests
 @njit(cache=True)
 def example_step(loss_kind, h, target, wo, K, seed, alias_prob, alias_idx, log_q,

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from w2v import __version__, engine, provenance
+from w2v import __version__, blocked, engine, provenance
 from w2v import kernel_abi as abi
 from w2v.errors import W2VError
 from w2v.io import (atomic_dir, check_manifest, check_replaceable, read_json, read_npz, write_json,
@@ -93,7 +94,7 @@ class TrainConfig:
     """
 
     model: str = _setting("sg", "architecture: skip-gram or CBOW", choices=abi.MODELS,
-                          config="training.model", study=True)
+                          config="training.model", study=True, baseline="cbow")
     loss: str = _setting("ns", "output layer: full softmax, hierarchical softmax, negative sampling, NCE "
                          "or sampled softmax", choices=abi.LOSSES, config="training.loss", study=True)
     negative: int = _setting(5, "noise words per example of ns, nce and sampled", metavar="K",
@@ -121,6 +122,11 @@ class TrainConfig:
     min_count: int = _setting(5, "drop words seen fewer times", config="vocab.min_count", study=True)
     max_vocab: int | None = _setting(None, "keep only the N most frequent words (default: all)",
                                      metavar="N", config="vocab.max_vocab", study=True)
+    max_vocab_memory: str | None = _setting(None, "memory for the word counts while counting a text corpus, "
+                                            "e.g. 500M, 2G (K, M, G, T: powers of 1024; 200 bytes a word): "
+                                            "past it the rarest words are pruned, as word2vec.c does "
+                                            "(default: no cap, exact counts)", metavar="SIZE",
+                                            config="vocab.max_vocab_memory")
     max_docs: int | None = _setting(None, "train on the first N documents only (default: all)",
                                     metavar="N", study=True)
     workers: int = _setting(2, "training threads (1: the same vectors run to run)", config="training.workers")
@@ -199,6 +205,12 @@ class TrainConfig:
         for name in ("max_vocab", "max_docs"):
             if getattr(self, name) is not None:
                 integer(name, 1)
+        if self.max_vocab_memory is not None:
+            try:
+                vocab_mod.memory_bytes(self.max_vocab_memory)
+            except W2VError:
+                bad("max_vocab_memory", self.max_vocab_memory, "a whole number followed by K, M, G or T "
+                    "(powers of 1024), e.g. 500M or 2G; None: no cap")
 
     @property
     def learning_rate(self) -> float:
@@ -379,15 +391,18 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
     history: list[dict] = []
     bar = _progress_bar(epoch_run.total_work, progress)
     t_train = time.perf_counter()
-    try:
-        for epoch in range(cfg.epochs):
-            entry = epoch_run.run(epoch, bar)
-            history.append(entry)
-            for cb in callbacks:
-                cb(entry)
-    finally:
-        if bar is not None:
-            bar.close()
+    # BLAS (the blocked full softmax) runs on --workers threads: more would compete with the
+    # machine's other jobs, and OpenBLAS waits for a thread descheduled by them at every product
+    with threadpool_limits(limits=cfg.workers, user_api="blas"):
+        try:
+            for epoch in range(cfg.epochs):
+                entry = epoch_run.run(epoch, bar)
+                history.append(entry)
+                for cb in callbacks:
+                    cb(entry)
+        finally:
+            if bar is not None:
+                bar.close()
     info = _record(cfg, len(vocab), int(offsets.size - 1), inputs, history, t_start,
                    time.perf_counter() - t_train, compile_seconds, kernels_info)
     return Model(vocab, wi, wo, cfg, info)
@@ -514,6 +529,12 @@ def _obtain_kernels(t_start: float, inputs: abi.KernelInputs, fparams: np.ndarra
     return kern, seconds, record
 
 
+def blocked_softmax(cfg: TrainConfig) -> bool:
+    """Whether the run trains the full softmax in blocks through BLAS (:mod:`w2v.blocked`): with
+    SGD; Adam and AdaGrad run the per-example kernel."""
+    return cfg.loss == "softmax" and cfg.optimizer == "sgd"
+
+
 class _Epochs:
     """The epoch loop: ``workers`` threads take the next chunk of ~10k words in turn and run the
     ``nogil`` kernel on it (Hogwild: the matrices are shared without locks)."""
@@ -521,6 +542,10 @@ class _Epochs:
     def __init__(self, kern, cfg: TrainConfig, inputs: abi.KernelInputs, fparams: np.ndarray, chunk_rows, release):
         self.kern, self.cfg, self.inputs, self.fparams = kern, cfg, inputs, fparams
         self.chunk_rows, self.release = chunk_rows, release
+        # the full softmax with SGD trains in blocks through BLAS, which runs on every core itself:
+        # one thread drives it
+        self.blocked = blocked_softmax(cfg)
+        self.threads = 1 if self.blocked else cfg.workers
         self.total_words = int(inputs.ids.size)
         self.total_work = self.total_words * cfg.epochs
         self.done = 0  # words of the finished epochs
@@ -534,7 +559,7 @@ class _Epochs:
                  "busy": {}, "released": 0}
         t_epoch = time.perf_counter()
         threads = [threading.Thread(target=self._worker, args=(epoch, state), daemon=True)
-                   for _ in range(cfg.workers)]
+                   for _ in range(self.threads)]
         for t in threads:
             t.start()
         while any(t.is_alive() for t in threads):
@@ -564,6 +589,7 @@ class _Epochs:
         kern, cfg, inputs, rows = self.kern, self.cfg, self.inputs, self.chunk_rows
         fparams = self.fparams.copy()
         loc_o = np.empty((2 * inputs.hot_o.size, cfg.dim), np.float32)  # this thread's hot rows + snapshot
+        examples = blocked.ExampleBuffers()
         try:
             while True:
                 with self.lock:
@@ -573,8 +599,13 @@ class _Epochs:
                     state["next"] = c + 1
                     state["busy"][threading.get_ident()] = c
                     fparams[abi.F_LR] = learning_rate(cfg, (self.done + state["words"]) / self.total_work)
-                args = inputs.chunk_args(rows[c, 0], rows[c, 1], fparams, kern.seed_state(cfg.seed, epoch, c), loc_o)
-                loss, n_ex, n_w, n_kept = kern.train_chunk(*args)
+                rng = kern.seed_state(cfg.seed, epoch, c)
+                if self.blocked:
+                    loss, n_ex, n_w, n_kept = blocked.train_chunk(kern, inputs, rows[c, 0], rows[c, 1],
+                                                                  float(fparams[abi.F_LR]), rng, examples)
+                else:
+                    args = inputs.chunk_args(rows[c, 0], rows[c, 1], fparams, rng, loc_o)
+                    loss, n_ex, n_w, n_kept = kern.train_chunk(*args)
                 with self.lock:
                     state["words"] += n_w
                     state["loss"] += loss
@@ -637,6 +668,8 @@ def _warm_up(kern, inputs: abi.KernelInputs, fparams: np.ndarray) -> None:
     back unchanged)."""
     loc_o = np.empty((2 * inputs.hot_o.size, inputs.wi.shape[1]), np.float32)
     kern.train_chunk(*inputs.chunk_args(0, 0, fparams.copy(), kern.seed_state(1, 0, 0), loc_o))
+    if inputs.iparams[abi.I_LOSS] == abi.SOFTMAX:
+        blocked.train_chunk(kern, inputs, 0, 0, 0.0, kern.seed_state(1, 0, 0), blocked.ExampleBuffers())
 
 
 def _progress_bar(total: int, enabled: bool):
@@ -661,10 +694,11 @@ def _update_bar(bar, done, shown, state, epoch, cfg):
 # --------------------------------------------------------------------------- from files
 def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike | None,
                 min_count: int, max_vocab: int | None, max_docs: int | None, workers: int = 1,
-                out_dir: str | os.PathLike | None = None):
+                out_dir: str | os.PathLike | None = None, max_vocab_memory: str | None = None):
     """Vocabulary and encoded corpus, from a vocab-stage directory or by counting a text corpus.
 
-    A plain-text corpus is scanned by ``workers`` processes (:class:`w2v.vocab.CorpusScan`).
+    A plain-text corpus is scanned by ``workers`` processes (:class:`w2v.vocab.CorpusScan`), its
+    count tables capped by ``max_vocab_memory`` (:func:`w2v.vocab.prune_words`).
     Its temporary files go to a directory next to ``out_dir`` (the output directory of the
     run; see :func:`w2v.vocab.scan_directory`), else to the system's temporary folder.
     Returns ``(vocab, ids, offsets, vocab_seconds)``.
@@ -689,14 +723,15 @@ def load_corpus(corpus: str | os.PathLike | None, vocab_dir: str | os.PathLike |
                     dst.write(line)
             path = sliced
         ids_path = Path(tmp) / "ids.npy"
-        vocab, offsets = _forked(_scan_text, path, ids_path, min_count, max_vocab, workers)
+        vocab, offsets = _forked(_scan_text, path, ids_path, min_count, max_vocab, workers, max_vocab_memory)
         ids = vocab_mod.open_ids(ids_path)
     return vocab, ids, offsets, time.perf_counter() - t0
 
 
-def _scan_text(path, ids_path, min_count, max_vocab, workers):
+def _scan_text(path, ids_path, min_count, max_vocab, workers, max_vocab_memory=None):
     """Count and encode a text corpus in one read; the ids go to ``ids_path``, returns ``(vocab, offsets)``."""
-    with vocab_mod.CorpusScan(path, scratch_dir=Path(ids_path).parent, workers=workers) as scan:
+    with vocab_mod.CorpusScan(path, scratch_dir=Path(ids_path).parent, workers=workers,
+                              prune_at=vocab_mod.prune_words(max_vocab_memory)) as scan:
         vocab = vocab_mod.Vocabulary.from_counts(scan.counts(), min_count=min_count, max_vocab=max_vocab)
         _, offsets = scan.encode_to_npy(vocab, ids_path)
     return vocab, offsets
@@ -806,7 +841,7 @@ def train_file(corpus, out_dir, config: TrainConfig, vocab_dir=None, tags: dict 
     try:
         vocab, ids, offsets, vocab_seconds = load_corpus(corpus, vocab_dir, config.min_count,
                                                          config.max_vocab, config.max_docs, config.workers,
-                                                         out_dir=out)
+                                                         out_dir=out, max_vocab_memory=config.max_vocab_memory)
         model = train(vocab, ids, offsets, config, progress=progress)
         model.info["corpus"] = str(corpus) if corpus is not None else None
         model.info["vocab_dir"] = str(vocab_dir) if vocab_dir is not None else None

@@ -10,12 +10,17 @@ by whitespace; see :mod:`w2v.preprocess`) into
 - ``offsets.npy``: int64, ``n_docs + 1`` entries; document ``d`` is
   ``ids[offsets[d]:offsets[d+1]]`` (empty for an empty document);
 - ``stats.json``: counts and the share of tokens dropped as rare.
+
+Counting holds every distinct word of the corpus unless a cap is set
+(``--max-vocab-memory``, :func:`prune_words`): then the rarest words are pruned
+from the table while counting, as word2vec.c does (:class:`CorpusScan`).
 """
 
 from __future__ import annotations
 
 import array
 import contextlib
+import itertools
 import mmap
 import os
 import signal
@@ -30,7 +35,8 @@ import numpy as np
 from w2v.errors import W2VError
 from w2v.io import GZIP_ERRORS, atomic_open, atomic_path, open_text, text_lines, unreadable, write_json
 
-__all__ = ["Vocabulary", "CorpusScan", "build", "load_encoded", "open_ids", "page_releaser"]
+__all__ = ["Vocabulary", "CorpusScan", "build", "load_encoded", "open_ids", "page_releaser", "memory_bytes",
+           "prune_words", "VOCAB_ENTRY_BYTES"]
 
 HEADER = "index\tword\tcount"
 
@@ -204,6 +210,111 @@ class _FirstSeen(dict):
         return i
 
 
+#: Bytes of memory per distinct word the count table may hold: ``--max-vocab-memory SIZE``
+#: holds at most ``SIZE // VOCAB_ENTRY_BYTES`` words (:func:`prune_words`). Measured with
+#: tracemalloc (every allocation of a single-process :class:`CorpusScan`: the word's string,
+#: its slot in the table, its count, the copies a pruning makes, the word -> count dictionary
+#: built at the end) on a corpus of words of 9.5 characters on average: the peak grows by
+#: 166 bytes per word of the cap where the table is full at the end (the worst case; 141 where
+#: a pruning is the peak), over a fixed ~9 MiB of batch buffers; the peak RSS of ``w2v vocab``
+#: grows by 171 bytes per word (caps of 0.34M and 1.34M words), over ~70 MiB (the interpreter,
+#: the buffers, the allocator). A word of more characters takes one byte more per character:
+#: 200 bytes leave room for words of ~35 characters on average. With ``workers > 1`` every
+#: process holds a table of its own.
+VOCAB_ENTRY_BYTES = 200
+
+_UNITS = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def memory_bytes(size) -> int:
+    """Bytes of a memory size written as a whole number and a unit: ``500M``, ``2G`` (K, M, G, T: powers of 1024)."""
+    text = size if isinstance(size, str) else None
+    if (not text or text[-1].lower() not in _UNITS or not text[:-1].isascii() or not text[:-1].isdigit()
+            or text[0] == "0"):
+        raise W2VError(f"max_vocab_memory = {size!r} is not a memory size; write a whole number followed by "
+                       f"K, M, G or T (powers of 1024), e.g. 500M or 2G")
+    return int(text[:-1]) * _UNITS[text[-1].lower()]
+
+
+def prune_words(max_vocab_memory) -> int | None:
+    """The cap in distinct words of a ``--max-vocab-memory`` size (None: no cap): ``bytes // VOCAB_ENTRY_BYTES``."""
+    if max_vocab_memory is None:
+        return None
+    return memory_bytes(max_vocab_memory) // VOCAB_ENTRY_BYTES
+
+
+class _Table:
+    """The distinct words met while counting: word -> slot (:class:`_FirstSeen`) and ``counts[slot]``.
+
+    :meth:`prune` applies the rule of :class:`CorpusScan` and keeps its record:
+    ``prunings``, ``threshold`` (the largest threshold used), ``undercount`` (the sum of
+    the thresholds: no count of this table is lower than the word's true count by more).
+    """
+
+    def __init__(self, cap: int | None = None):
+        if cap is not None and cap < 2:
+            raise W2VError(f"a count table of {cap} word(s) is too small to prune; allow at least 2 words")
+        self.index = _FirstSeen()
+        self.counts = np.zeros(0, np.int64)
+        self.cap = cap
+        self.prunings = self.threshold = self.undercount = 0
+
+    def add(self, slots: np.ndarray, counts=None) -> None:
+        """Count the tokens whose slots are ``slots`` (once each, or ``counts[i]`` times)."""
+        grown = len(self.index)
+        if self.counts.size < grown:
+            self.counts = np.concatenate((self.counts, np.zeros(grown - self.counts.size, np.int64)))
+        if counts is None:
+            self.counts += np.bincount(slots, minlength=grown)
+        else:  # distinct slots
+            self.counts[slots] += counts
+
+    def prune(self) -> list[str]:
+        """Remove the words counted ``<= m`` times, ``m >= 1`` the least that leaves at most ``cap // 2``.
+
+        Returns the words held before, in slot order (the survivors take new slots
+        0, 1, ... in that order).
+        """
+        words = list(self.index)
+        n, keep = len(words), self.cap // 2
+        counts = self.counts[:n]
+        if n <= keep:  # pragma: no cover - callers prune a table holding more than cap // 2 words
+            raise AssertionError("nothing to prune")
+        m = max(1, int(np.partition(counts, n - keep - 1)[n - keep - 1]))  # the (keep + 1)-th largest
+        kept = counts > m
+        self.index = _FirstSeen(zip(itertools.compress(words, kept.tolist()), itertools.count()))
+        self.counts = counts[kept]
+        self.prunings += 1
+        self.threshold = max(self.threshold, m)
+        self.undercount += m
+        return words
+
+
+def _store_words(fh, words) -> tuple[int, int, int]:
+    """Append ``words`` (one per line) to the binary file ``fh``; ``(offset, n_bytes, n_words)``."""
+    start = fh.tell()
+    for i in range(0, len(words), 1 << 16):
+        fh.write(("\n".join(words[i:i + (1 << 16)]) + "\n").encode("utf-8"))
+    return start, fh.tell() - start, len(words)
+
+
+def _stored_words(fh, where: tuple[int, int, int], source):
+    """The words :func:`_store_words` wrote at ``where``, read in blocks."""
+    offset, left, n = where
+    fh.flush()
+    fh.seek(offset)
+    rest = b""
+    while left:
+        block = fh.read(min(left, 1 << 22))
+        if not block:  # pragma: no cover - the scratch file is ours alone
+            raise W2VError(f"{source}: word table of the corpus scan was cut short")
+        left -= len(block)
+        lines = (rest + block).split(b"\n")
+        rest = lines.pop()
+        for w in lines:
+            yield w.decode("utf-8")
+
+
 PARALLEL_SCAN_BYTES = 8 << 20  # a plain-text corpus smaller than this is scanned by one process
 
 
@@ -224,34 +335,95 @@ class CorpusScan:
     summed and the ranges encoded in order, so the result is the same as with
     one process. Compressed corpora are read by one process.
 
-    After the scan: ``docs``, ``tokens``, ``types``, ``empty_docs``.
+    Pruning (``prune_at``, a number of distinct words, at least 2; None: every
+    word is counted exactly). A table of word counts never holds more than
+    ``prune_at`` words. Before a line whose tokens could take it past the cap (a
+    line of more than ``prune_at - prune_at // 2`` tokens is taken in pieces of
+    that many), the table is pruned: every word counted ``<= m`` times is removed,
+    ``m >= 1`` the least threshold that leaves at most ``prune_at // 2`` words
+    (the threshold of word2vec.c's ``ReduceVocab`` rises by one each time; this one
+    rises only as far as the halving needs, so a pruning costs O(cap) and frees
+    half the table). A removed word that occurs again starts from 0. Each
+    process prunes its own table; the parent sums the tables into one that is
+    pruned by the same rule. What holds, with ``U`` the sum of the thresholds of
+    every pruning (``undercount``):
+
+    - no word is overcounted; a word is undercounted only if it was removed, and
+      then by at most the sum of the thresholds of the prunings that removed it,
+      so by at most ``U``;
+    - a word seen more than ``U`` times is in :meth:`counts`; a word seen at most
+      ``U`` times may be missing;
+    - a word whose count is above the threshold at every pruning after its first
+      occurrence (those of its process and of the merge) is counted exactly.
+
+    Only the counts are pruned: :meth:`encode_to_npy` writes every occurrence of
+    a word of the vocabulary (as word2vec.c, which reads the text again), the
+    occurrences before a removal included. A scan that prunes prints one line to
+    stderr (``w2v: vocabulary pruned while counting: ...``).
+
+    After the scan: ``docs``, ``tokens`` (exact, pruned or not), ``types`` (the
+    words in :meth:`counts`: with pruning, fewer than the corpus has),
+    ``empty_docs``, ``prune_at``, ``prunings``, ``threshold`` (the largest
+    threshold) and ``undercount`` (``U``; all 0 without pruning).
     """
 
     def __init__(self, path, scratch_dir=None, progress: bool = False, batch_tokens: int = 1 << 20,
-                 workers: int = 1):
+                 workers: int = 1, prune_at: int | None = None):
         import tempfile
 
+        if prune_at is not None and (isinstance(prune_at, bool) or not isinstance(prune_at, int) or prune_at < 2):
+            raise W2VError(f"prune_at = {prune_at!r}: the count table must hold at least 2 words; "
+                           f"raise --max-vocab-memory")
         self.path = path
-        # per range of the corpus: (scratch file, provisional ids of its types, their counts, per batch of
-        # whole documents the tokens per document)
+        self.prune_at = prune_at
+        self.prunings = self.threshold = self.undercount = 0
+        # per range of the corpus: (scratch file of the provisional ids, file of the pruned tables or None,
+        # epochs, per batch of whole documents the tokens per document). An epoch is a stretch of tokens
+        # read between two prunings: (its first token, its table: word -> id, or where it is stored)
         self._parts: list[tuple] = []
+        self._tables: list = []  # the final table of each range: (words or None (stored), counts)
         ranges = _line_ranges(path, workers) if workers > 1 else None
         try:
             if ranges is None:
                 scratch = tempfile.TemporaryFile(dir=scratch_dir, prefix="w2v-scan-")
-                self._parts.append((scratch, None, None, None))
+                self._parts.append((scratch, None, [], []))
+                if prune_at is not None:  # the table of every epoch, for encode_to_npy
+                    self._parts[0] = (scratch, tempfile.TemporaryFile(dir=scratch_dir, prefix="w2v-scan-"), [], [])
+                tables = self._parts[0][1]
                 with _open_corpus(path) as fh, _bar("count", None, progress) as bar:
-                    self._parts[0] = (scratch, *_scan_lines(path, fh, scratch, batch_tokens, bar))
+                    table, lengths, epochs = _scan_lines(path, fh, scratch, batch_tokens, bar, prune_at, tables)
+                self._parts[0] = (scratch, tables, epochs, lengths)
+                self._tables.append((table.index, table.counts))
+                self._record(table)
+                del table
             else:
                 self._scan_parallel(ranges, scratch_dir, batch_tokens)
+            self._counts = self._merged_counts()
         except BaseException:
             self.close()
             raise
-        self._counts = self._merged_counts()
+        self._tables = []
         self.docs = sum(int(n.size) for part in self._parts for n in part[3])
-        self.tokens = sum(self._counts.values())
+        self.tokens = sum(int(n.sum()) for part in self._parts for n in part[3])
         self.types = len(self._counts)
         self.empty_docs = sum(int(np.count_nonzero(n == 0)) for part in self._parts for n in part[3])
+        if self.prunings:
+            print(f"w2v: {self.pruning_note()}", file=sys.stderr)
+
+    def _record(self, table) -> None:
+        self.prunings += table.prunings
+        self.threshold = max(self.threshold, table.threshold)
+        self.undercount += table.undercount
+
+    def pruning_note(self) -> str | None:
+        """One line on what pruning while counting may have lost (None: no pruning, every count exact)."""
+        if not self.prunings:
+            return None
+        u = self.undercount
+        return (f"vocabulary pruned while counting ({self.prune_at:,} words at most, {self.prunings} "
+                f"prunings, threshold up to {self.threshold}): words seen fewer than {u + 1} times may be "
+                f"missing or undercounted, and no count is low by more than {u}; raise --max-vocab-memory "
+                f"for exact counts")
 
     def _scan_parallel(self, ranges, scratch_dir, batch_tokens: int) -> None:
         import multiprocessing
@@ -259,34 +431,71 @@ class CorpusScan:
 
         with ProcessPoolExecutor(len(ranges), mp_context=multiprocessing.get_context("fork"),
                                  initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
-            futures = [pool.submit(_scan_range, self.path, a, b, scratch_dir, batch_tokens) for a, b in ranges]
+            futures = [pool.submit(_scan_range, self.path, a, b, scratch_dir, batch_tokens, self.prune_at)
+                       for a, b in ranges]
             error = None
             for f in futures:  # collect every result, so that no scratch file is left behind
                 try:
-                    name, words, counts, lengths = f.result()
+                    name, tables_name, words, counts, lengths, epochs, record = f.result()
                 except BaseException as exc:
                     error = error or exc
                     continue
                 scratch = open(name, "rb")
                 os.unlink(name)  # anonymous from now on, as a TemporaryFile
-                self._parts.append((scratch, dict(zip(words, range(len(words)))), counts, lengths))
+                tables = None
+                if tables_name is not None:
+                    tables = open(tables_name, "rb")
+                    os.unlink(tables_name)
+                if words is not None:
+                    epochs = [(0, dict(zip(words, range(len(words)))))]
+                self._parts.append((scratch, tables, epochs, lengths))
+                self._tables.append((words, counts))
+                self.prunings += record[0]
+                self.threshold = max(self.threshold, record[1])
+                self.undercount += record[2]
         if error is not None:
             raise error
 
     def _merged_counts(self) -> dict[str, int]:
         if len(self._parts) == 1:
-            _, index, counts, _ = self._parts[0]
+            index, counts = self._tables[0]
             return dict(zip(index, counts.tolist()))
-        total: dict[str, int] = {}
-        get = total.get
-        for _, index, counts, _ in self._parts:
-            for w, c in zip(index, counts.tolist()):
-                total[w] = get(w, 0) + c
-        return total
+        if self.prune_at is None:
+            total: dict[str, int] = {}
+            get = total.get
+            for index, counts in self._tables:
+                for w, c in zip(index, counts.tolist()):
+                    total[w] = get(w, 0) + c
+            return total
+        # the final tables of the ranges, summed into one table of at most prune_at words
+        merged = _Table(self.prune_at)
+        step = self.prune_at - self.prune_at // 2
+        for (_, counts), (_, tables, epochs, _) in zip(self._tables, self._parts):
+            words = _stored_words(tables, epochs[-1][1], self.path)
+            for i in range(0, counts.size, step):
+                chunk = list(itertools.islice(words, step))
+                if len(merged.index) + len(chunk) > self.prune_at:
+                    merged.prune()
+                lookup = merged.index.__getitem__
+                merged.add(np.fromiter(map(lookup, chunk), np.int64, len(chunk)), counts[i:i + step])
+        self._record(merged)
+        return dict(zip(merged.index, merged.counts[:len(merged.index)].tolist()))
 
     def counts(self) -> dict[str, int]:
-        """Every type of the corpus with its count (for :meth:`Vocabulary.from_counts`)."""
+        """Every type of the corpus with its count (for :meth:`Vocabulary.from_counts`); see the class on pruning."""
         return self._counts
+
+    def _remap(self, tables, table, vocab: Vocabulary) -> np.ndarray:
+        """Row of ``vocab`` (-1: none) of each provisional id of an epoch's ``table``."""
+        if isinstance(table, dict):
+            remap = np.full(len(table), -1, dtype=np.int32)
+            for row, w in enumerate(vocab.words):
+                i = table.get(w)
+                if i is not None:
+                    remap[i] = row
+            return remap
+        get = vocab.index.get
+        return np.fromiter((get(w, -1) for w in _stored_words(tables, table, self.path)), np.int32, table[2])
 
     def encode_to_npy(self, vocab: Vocabulary, out) -> tuple[int, np.ndarray]:
         """Write the rows of ``vocab`` for the scanned tokens to ``out``, an int32 ``.npy`` file.
@@ -295,12 +504,9 @@ class CorpusScan:
         offsets, 8 bytes per document) is held in memory at a time. Returns ``(n_ids, offsets)``.
         """
         def batches():
-            for scratch, index, _, lengths in self._parts:
-                remap = np.full(len(index), -1, dtype=np.int32)
-                for row, w in enumerate(vocab.words):
-                    i = index.get(w)
-                    if i is not None:
-                        remap[i] = row
+            for scratch, tables, epochs, lengths in self._parts:
+                ends = [start for start, _ in epochs[1:]] + [None]  # where each epoch's tokens end
+                e, remap, pos = 0, self._remap(tables, epochs[0][1], vocab), 0
                 scratch.flush()
                 scratch.seek(0)
                 for lens in lengths:
@@ -308,13 +514,29 @@ class CorpusScan:
                     buf = scratch.read(4 * n)
                     if len(buf) != 4 * n:  # pragma: no cover - the scratch file is ours alone
                         raise W2VError(f"{self.path}: scratch file of the corpus scan was cut short")
-                    yield _drop_oov(remap[np.frombuffer(buf, dtype=np.int32)], lens.copy())
+                    ids = np.frombuffer(buf, dtype=np.int32)
+                    if ends[e] is None or pos + n <= ends[e]:
+                        rows = remap[ids]
+                    else:  # the batch spans a pruning: each stretch with its epoch's ids
+                        rows = np.empty(n, np.int32)
+                        a = 0
+                        while a < n:
+                            while ends[e] is not None and pos + a >= ends[e]:
+                                e += 1
+                                remap = self._remap(tables, epochs[e][1], vocab)
+                            b = n if ends[e] is None else min(n, ends[e] - pos)
+                            rows[a:b] = remap[ids[a:b]]
+                            a = b
+                    pos += n
+                    yield _drop_oov(rows, lens.copy())
 
         return _write_ids_npy(out, batches(), self.path)
 
     def close(self) -> None:
         for part in self._parts:
             part[0].close()
+            if part[1] is not None:
+                part[1].close()
 
     def __enter__(self) -> "CorpusScan":
         return self
@@ -323,31 +545,54 @@ class CorpusScan:
         self.close()
 
 
-def _scan_lines(path, lines, scratch, batch_tokens: int, bar=None):
-    """Provisional ids of the tokens of ``lines`` into ``scratch``; ``(index, counts, lengths)``.
+def _scan_lines(path, lines, scratch, batch_tokens: int, bar=None, prune_at: int | None = None, tables=None):
+    """Provisional ids of the tokens of ``lines`` into ``scratch``; ``(table, lengths, epochs)``.
 
-    ``index``: type -> provisional id (first occurrence order); ``counts[id]``; ``lengths``: per
-    batch of about ``batch_tokens`` tokens (whole documents), the tokens per document.
+    ``table``: a :class:`_Table` (type -> provisional id in first occurrence order since the
+    last pruning, and the counts); ``lengths``: per batch of about ``batch_tokens`` tokens
+    (whole documents), the tokens per document; ``epochs``: ``(first token, table)`` of each
+    stretch between prunings (see :class:`CorpusScan`). With ``prune_at``, the table of every
+    epoch, the last one included, is written to the binary file ``tables``; without, the one
+    epoch's table is ``table.index``.
     """
-    index = _FirstSeen()
+    table = _Table(prune_at)
+    index = table.index
     lookup = index.__getitem__
-    counts = np.zeros(0, np.int64)
     batches: list[np.ndarray] = []
+    epochs: list[tuple] = []
+    limit = prune_at if prune_at is not None else float("inf")
+    step = prune_at - prune_at // 2 if prune_at is not None else None  # room a pruning leaves
+    written = counted = epoch_start = 0  # tokens written to scratch; of the batch, tokens counted
 
     def flush(raw, lengths):
-        nonlocal counts
+        nonlocal written, counted
         scratch.write(raw)
-        grown = len(index)
-        if counts.size < grown:
-            counts = np.concatenate((counts, np.zeros(grown - counts.size, np.int64)))
-        counts += np.bincount(np.frombuffer(raw, dtype=np.int32), minlength=grown)
+        table.add(np.frombuffer(raw, dtype=np.int32)[counted:])
+        written += len(raw)
+        counted = 0
         batches.append(np.frombuffer(lengths, dtype=np.int64).copy())
+
+    def prune(raw):
+        nonlocal counted, epoch_start
+        table.add(np.frombuffer(raw[counted:], dtype=np.int32))  # the tokens read with the old ids
+        counted = len(raw)
+        epochs.append((epoch_start, _store_words(tables, table.prune())))
+        epoch_start = written + len(raw)
+        return table.index
 
     raw, lengths = array.array("i"), array.array("q")
     try:
         for line in lines:
             toks = line.split()
-            raw.extend(map(lookup, toks))
+            if len(index) + len(toks) <= limit:
+                raw.extend(map(lookup, toks))
+            else:
+                for i in range(0, len(toks), step):
+                    piece = toks[i:i + step]
+                    if len(index) + len(piece) > limit:
+                        index = prune(raw)
+                        lookup = index.__getitem__
+                    raw.extend(map(lookup, piece))
             lengths.append(len(toks))
             if len(raw) >= batch_tokens:
                 flush(raw, lengths)
@@ -360,7 +605,12 @@ def _scan_lines(path, lines, scratch, batch_tokens: int, bar=None):
         raise W2VError(f"{path}: more than {np.iinfo(np.int32).max} distinct words") from None
     if lengths:
         flush(raw, lengths)
-    return index, counts, batches
+    table.add(np.zeros(0, np.int32))  # counts for every word, even with no token counted since a pruning
+    if prune_at is None:
+        epochs.append((0, table.index))
+    else:
+        epochs.append((epoch_start, _store_words(tables, list(table.index))))
+    return table, batches, epochs
 
 
 def _line_ranges(path, n: int) -> list[tuple[int, int]] | None:
@@ -481,18 +731,38 @@ def _range_lines(path, start: int, stop: int):
                 return
 
 
-def _scan_range(path, start: int, stop: int, scratch_dir, batch_tokens: int):
-    """In a child process: scan one byte range into a named scratch file; ``(name, words, counts, lengths)``."""
+def _scan_range(path, start: int, stop: int, scratch_dir, batch_tokens: int, prune_at: int | None = None):
+    """In a child process: scan one byte range into named scratch files.
+
+    Returns ``(name, tables_name, words, counts, lengths, epochs, (prunings, threshold, undercount))``:
+    without ``prune_at``, ``tables_name`` is None and ``words`` the types in id order; with it,
+    ``words`` is None and every table, the final one last, is in the file ``tables_name``.
+    """
     import tempfile
 
-    fd, name = tempfile.mkstemp(dir=scratch_dir, prefix="w2v-scan-")
+    made = []
     try:
-        with open(fd, "wb") as scratch:
-            index, counts, lengths = _scan_lines(path, _range_lines(path, start, stop), scratch, batch_tokens)
+        fd, name = tempfile.mkstemp(dir=scratch_dir, prefix="w2v-scan-")
+        made.append(name)
+        tables_name = None
+        with contextlib.ExitStack() as stack:
+            scratch = stack.enter_context(open(fd, "wb"))
+            tables = None
+            if prune_at is not None:
+                tfd, tables_name = tempfile.mkstemp(dir=scratch_dir, prefix="w2v-scan-")
+                made.append(tables_name)
+                tables = stack.enter_context(open(tfd, "w+b"))
+            table, lengths, epochs = _scan_lines(path, _range_lines(path, start, stop), scratch, batch_tokens,
+                                                 prune_at=prune_at, tables=tables)
     except BaseException:
-        os.unlink(name)
+        for made_name in made:
+            os.unlink(made_name)
         raise
-    return name, list(index), counts, lengths
+    words = list(table.index) if prune_at is None else None
+    if prune_at is None:
+        epochs = None
+    record = (table.prunings, table.threshold, table.undercount)
+    return name, tables_name, words, table.counts, lengths, epochs, record
 
 
 def open_ids(path) -> np.ndarray:
@@ -548,17 +818,24 @@ def _save_npy(path, arr: np.ndarray) -> None:
 
 
 def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None,
-          progress: bool = False) -> dict:
+          progress: bool = False, max_vocab_memory: str | None = None) -> dict:
     """Count, select and encode a corpus; write vocab.tsv, ids.npy, offsets.npy, stats.json.
 
+    ``max_vocab_memory`` (``"500M"``, ``"2G"``; None: no cap) caps the words held while
+    counting at :func:`prune_words` of it (see :class:`CorpusScan` on pruning); stats.json
+    records the cap (``prune_at``) and what the pruning did (``prunings``, ``prune_threshold``,
+    ``max_undercount``: no count is lower than the word's true count by more; 0 without pruning).
     Returns the stats of ``stats.json`` plus ``seconds``.
     """
     t0 = time.perf_counter()
+    prune_at = prune_words(max_vocab_memory)
+    if prune_at is not None and prune_at < 2:  # pragma: no cover - the smallest size, 1K, holds 3 words
+        raise W2VError(f"max_vocab_memory = {max_vocab_memory!r} holds fewer than 2 words; raise it")
     out_dir = Path(out_dir)
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        scan = CorpusScan(corpus_path, scratch_dir=out_dir, progress=progress)
+        scan = CorpusScan(corpus_path, scratch_dir=out_dir, progress=progress, prune_at=prune_at)
     except BaseException:
         if created:  # an unreadable corpus leaves no empty output directory behind
             try:
@@ -573,6 +850,8 @@ def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None
             raise W2VError(f"{corpus_path}: no word occurs at least {min_count} times "
                            f"({n_tokens} tokens, {n_types} types); lower --min-count")
         kept, offsets = scan.encode_to_npy(vocab, out_dir / "ids.npy")
+        pruning = {"max_vocab_memory": max_vocab_memory, "prune_at": prune_at, "prunings": scan.prunings,
+                   "prune_threshold": scan.threshold, "max_undercount": scan.undercount}
     vocab.save_tsv(out_dir / "vocab.tsv")
     _save_npy(out_dir / "offsets.npy", offsets)
     stats = {
@@ -587,6 +866,7 @@ def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None
         "dropped_rare_share": round(1.0 - kept / n_tokens, 6) if n_tokens else 0.0,
         "min_count": min_count,
         "max_vocab": max_vocab,
+        **pruning,
         "top_words": [[w, int(c)] for w, c in zip(vocab.words[:20], vocab.counts[:20].tolist())],
     }
     write_json(out_dir / "stats.json", stats)  # no timing in the file: same corpus, same bytes

@@ -17,6 +17,10 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--min-count", type=int, default=5, help="minimum count of a kept word (default 5)")
     p.add_argument("--max-vocab", type=int, default=None, help="keep at most N words (default: no limit)")
+    p.add_argument("--max-vocab-memory", metavar="SIZE", default=None,
+                   help="memory for the word counts while counting, e.g. 500M, 2G (K, M, G, T: powers of "
+                        "1024; 200 bytes a word): past it the rarest words are pruned, as word2vec.c does, "
+                        "and stats.json and stderr say how far (default: no cap, exact counts)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_vocab)
 
@@ -25,7 +29,7 @@ def _vocab(args) -> int:
     from w2v.vocab import build
 
     stats = build(args.corpus, args.out, min_count=args.min_count, max_vocab=args.max_vocab,
-                  progress=not args.quiet)
+                  progress=not args.quiet, max_vocab_memory=args.max_vocab_memory)
     for key, value in stats.items():
         print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return 0
