@@ -27,9 +27,11 @@ CONFIG = REPO / "config.yaml"
 
 
 def small_config(**studies) -> dict:
-    """The repository's config with only the given studies (two seeds by default)."""
+    """The repository's config with only the given studies (two seeds by default) around a
+    skip-gram baseline."""
     raw = yaml.safe_load(CONFIG.read_text())
     raw["studies"] = studies
+    raw["training"]["model"] = "sg"
     raw["training"]["seeds"] = [1, 2]
     raw["presets"] = {"full": {}}
     return resolve_config(raw)
@@ -118,7 +120,8 @@ def test_a_study_dataset_must_be_one_of_the_configured_data_sets():
     raw["data"]["datasets"] = {"20newsgroups": {"source": "20newsgroups"}}
     with pytest.raises(W2VError, match=r"studies.model.datasets: 'imdb' is not one of \['20newsgroups'\]"):
         resolve_config(raw)
-    raw["studies"]["model"]["datasets"] = ["20newsgroups"]
+    for study in raw["studies"].values():
+        study["datasets"] = ["20newsgroups"]
     with pytest.raises(W2VError, match=r"reference.gensim.datasets: 'imdb' is not one of"):
         resolve_config(raw)
 

@@ -322,3 +322,45 @@ def test_broken_frequency_table_is_a_one_line_error(rare, tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("w2v: error: ") and "rerun `w2v evaluate --frequency-out`" in err[0]
     assert not md.exists()
+
+
+def _with_heldout(runs: list[Path], nlls) -> list[Path]:
+    for run, nll in zip(runs, nlls):
+        ev = json.loads((run / "eval.json").read_text())
+        ev["heldout"] = {"mean_nll": nll, "perplexity": math.exp(nll), "pairs": 1000, "kind": "softmax"}
+        _dump(run / "eval.json", ev)
+    return runs
+
+
+def test_a_lower_heldout_nll_is_the_better_one(tmp_path):
+    # ns − nce = 1.0, 1.1, 1.05 nats: nce is better (lower), decided
+    runs = (_with_heldout(_level(tmp_path, "loss", "nce", (0.2, 0.2, 0.2), {"loss": "nce"}), (5.0, 5.1, 5.05))
+            + _with_heldout(_level(tmp_path, "loss", "ns", (0.2, 0.2, 0.2), {"loss": "ns"}), (6.0, 6.2, 6.1)))
+    df = report.collect(runs, progress=False)
+    assert df["heldout_nll"].notna().all()
+    sentence = next(s for s in summary_md.findings(df) if "held-out NLL" in s)
+    assert sentence.startswith("loss on imdb: NCE")
+    assert "beats negative sampling" in sentence and "by 1.050 nats, 95 % CI [0.926, 1.174]" in sentence
+    md = tmp_path / "summary.md"
+    summary_md.write_summary_md(df, md)
+    text = md.read_text()
+    assert "held-out perplexity" in text
+    row = next(line for line in text.splitlines() if line.startswith("| NCE reaches a better held-out"))
+    assert row.endswith("| agree |") and "−1.050" in row
+
+
+def test_published_findings_agree_disagree_undecided_or_not_run(tmp_path):
+    runs = (_level(tmp_path, "ns_exponent", "0.75", (0.31, 0.32, 0.33), {"ns_exponent": 0.75})
+            + _level(tmp_path, "ns_exponent", "1", (0.29, 0.30, 0.31), {"ns_exponent": 1.0})
+            + _level(tmp_path, "window", "2", (0.3,) * 3, {"window": 2}, ws=(0.50, 0.51, 0.52))
+            + _level(tmp_path, "window", "10", (0.3,) * 3, {"window": 10}, ws=(0.40, 0.40, 0.41))
+            + _level(tmp_path, "dim", "100", (0.30, 0.31, 0.30), {"dim": 100})
+            + _level(tmp_path, "dim", "200", (0.31, 0.30, 0.30), {"dim": 200}))
+    md = tmp_path / "summary.md"
+    summary_md.write_summary_md(report.collect(runs, progress=False), md)
+    rows = {line.split(" | ")[0][2:]: line for line in md.read_text().splitlines()
+            if line.startswith("| ") and " | Mikolov" in line or " | Levy" in line or " | Mnih" in line}
+    assert rows["Noise ∝ unigram^0.75 beats the unigram distribution (exponent 1)"].endswith("| agree |")
+    assert rows["A wide window (10) beats a narrow one (2) on WordSim-353 (relatedness)"].endswith("| disagree |")
+    assert rows["More dimensions (200 vs 100) improve analogy accuracy"].endswith("| undecided |")
+    assert rows["15 negative samples beat 5 on analogies"].endswith("| not run in this study | – |")

@@ -470,3 +470,21 @@ def merge_shards(paths: Sequence[str | os.PathLike], out_path) -> int:
                 out.write(line if line.endswith("\n") else line + "\n")
                 n += 1
     return n
+
+
+def tail_lines(path: str | os.PathLike, n: int, out_path) -> int:
+    """Write the last ``n`` documents (lines) of corpus ``path`` to ``out_path``, atomically; return
+    how many were written (fewer when the corpus is shorter). Held-out text for models trained on a
+    slice of the first documents (``--max-docs``)."""
+    if n < 1:
+        raise W2VError(f"--lines {n}: must be at least 1")
+    path = Path(path)
+    if not path.is_file():
+        raise W2VError(f"{path}: no such corpus; give a prepared corpus (one document per line)")
+    from collections import deque
+
+    last = deque(text_lines(path, "prepare it again with w2v prepare"), maxlen=n)
+    with atomic_open(out_path, "w") as out:
+        for line in last:
+            out.write(line if line.endswith("\n") else line + "\n")
+    return len(last)

@@ -110,6 +110,8 @@ METRICS: tuple[Metric, ...] = (
     Metric("ws353_skipped", "WordSim-353 pairs skipped", "eval", ("wordsim353.skipped_oov",), "count"),
     Metric("simlex_spearman", "SimLex-999 Spearman", "eval", _pairs("simlex999", "spearman"), "correlation"),
     Metric("simlex_skipped", "SimLex-999 pairs skipped", "eval", ("simlex999.skipped_oov",), "count"),
+    Metric("heldout_nll", "held-out NLL (nats)", "eval", ("heldout.mean_nll",), "loss"),
+    Metric("heldout_perplexity", "held-out perplexity", "eval", ("heldout.perplexity",), "loss"),
     Metric("words_per_sec", "words/s", "train", ("words_per_sec", "words_per_second"), "rate"),
     Metric("train_seconds", "train s", "train", ("train_seconds", "seconds"), "seconds"),
     Metric("wall_seconds", "wall s", "train", ("wall_seconds",), "seconds"),

@@ -74,7 +74,7 @@ def _ratio_phrase(fast: float, slow: float, conj: tuple[str, str] = ("and", "but
 @dataclass(frozen=True)
 class _Shown:
     """How a metric's numbers are written: ``scale`` and ``digits`` of the values, ``unit`` of a
-    difference ("points" for accuracies) and ``suffix`` of a mean."""
+    difference ("points" for accuracies) and ``suffix`` of a mean; ``lower``: lower is better."""
 
     column: str
     name: str
@@ -82,6 +82,7 @@ class _Shown:
     digits: int
     unit: str
     suffix: str
+    lower: bool = False
 
     def diff(self, value: float) -> str:
         return _num(value, self.scale, self.digits) + (f" {self.unit}" if self.unit else "")
@@ -92,11 +93,13 @@ class _Shown:
 
 _ANALOGY = _Shown("analogy_add_total", "analogies (3CosAdd)", 100.0, 1, "points", " %")
 _SPEED = _Shown("words_per_sec", "training speed", 1.0, 0, "words/s", " words/s")
+_HELDOUT = _Shown("heldout_nll", "held-out NLL", 1.0, 3, "nats", " nats", lower=True)
 _FINDING_METRICS = (
     _ANALOGY,
     _Shown("ws353_spearman", "WordSim-353 (Spearman ρ)", 1.0, 3, "", ""),
     _Shown("simlex_spearman", "SimLex-999 (Spearman ρ)", 1.0, 3, "", ""),
     _Shown("cls_best_accuracy", "classification accuracy", 100.0, 1, "points", " %"),
+    _HELDOUT,
     _SPEED,
 )
 
@@ -148,12 +151,14 @@ def _study_findings(keys: dict, part: pd.DataFrame) -> list[str]:
     out = []
     for shown in _FINDING_METRICS:
         col = shown.column
-        have = agg[agg[f"{col}_n"] > 0].sort_values(f"{col}_mean", ascending=False, kind="stable")
+        have = agg[agg[f"{col}_n"] > 0].sort_values(f"{col}_mean", ascending=shown.lower, kind="stable")
         if len(have) < 2:
             continue
         best, second = have.iloc[0], have.iloc[1]
         a, b = label[best["level"]], label[second["level"]]
-        d = paired_difference(part, col, best["level"], second["level"])
+        # the best level's advantage: positive when it is better
+        d = paired_difference(part, col, *((second["level"], best["level"]) if shown.lower
+                                         else (best["level"], second["level"])))
         means = f"{shown.mean(best[f'{col}_mean'], best[f'{col}_sd'])} vs " \
                 f"{shown.mean(second[f'{col}_mean'], second[f'{col}_sd'])}"
         gap = shown.diff(d.mean) + (_speed_ratio(best[f"{col}_mean"], second[f"{col}_mean"])
@@ -274,6 +279,7 @@ _TABLE_COLUMNS = (
     ("ws353_spearman", "WS-353 ρ", 1.0, 3),
     ("simlex_spearman", "SimLex ρ", 1.0, 3),
     ("cls_best_accuracy", "best classifier %", 100.0, 1),
+    ("heldout_perplexity", "held-out perplexity", 1.0, 0),
     ("words_per_sec", "words/s", 1.0, 0),
     ("train_seconds", "train s", 1.0, 1),
 )
@@ -356,6 +362,7 @@ _TABLE_METRICS = (
     _Shown("ws353_spearman", "WS-353 ρ", 1.0, 3, "", ""),
     _Shown("simlex_spearman", "SimLex ρ", 1.0, 3, "", ""),
     _Shown("cls_best_accuracy", "best classifier", 100.0, 1, "points", " %"),
+    _HELDOUT,
     _Shown("words_per_sec", "words/s", 1.0, 0, "words/s", " words/s"),
 )
 
@@ -493,6 +500,107 @@ def _rare_word_lines(df: pd.DataFrame) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class _Claim:
+    """A published finding and the comparison of ours that tests it: ``better`` against ``worse``
+    (levels of ``study``) on ``shown``'s metric."""
+
+    finding: str
+    source: str
+    study: str
+    better: object
+    worse: object
+    shown: _Shown
+
+
+_SEMANTIC = _Shown("analogy_add_semantic", "semantic analogies", 100.0, 1, "points", " %")
+_SYNTACTIC = _Shown("analogy_add_syntactic", "syntactic analogies", 100.0, 1, "points", " %")
+_WS353 = _Shown("ws353_spearman", "WordSim-353 ρ", 1.0, 3, "", "")
+
+#: The published findings the study can test, in the order of the table.
+CLAIMS = (
+    _Claim("Skip-gram beats CBOW on semantic analogies", "Mikolov et al. 2013a, Table 3", "model",
+           "sg", "cbow", _SEMANTIC),
+    _Claim("CBOW beats skip-gram on syntactic analogies", "Mikolov et al. 2013a, Table 3", "model",
+           "cbow", "sg", _SYNTACTIC),
+    _Claim("CBOW trains faster than skip-gram", "Mikolov et al. 2013a", "model", "cbow", "sg", _SPEED),
+    _Claim("Subsampling frequent words (t = 1e-5) improves analogy accuracy", "Mikolov et al. 2013b, Table 1",
+           "sample", 1e-5, 0.0, _ANALOGY),
+    _Claim("Subsampling frequent words (t = 1e-5) speeds training up", "Mikolov et al. 2013b, §2.3",
+           "sample", 1e-5, 0.0, _SPEED),
+    _Claim("15 negative samples beat 5 on analogies", "Mikolov et al. 2013b, Table 1", "negative",
+           15, 5, _ANALOGY),
+    _Claim("Noise ∝ unigram^0.75 beats the unigram distribution (exponent 1)",
+           "Mikolov et al. 2013b, §2.2; Levy, Goldberg & Dagan 2015, §3.2", "ns_exponent", 0.75, 1.0, _ANALOGY),
+    _Claim("A wide window (10) beats a narrow one (2) on WordSim-353 (relatedness)",
+           "Levy & Goldberg 2014; Levy, Goldberg & Dagan 2015", "window", 10, 2, _WS353),
+    _Claim("More dimensions (200 vs 100) improve analogy accuracy", "Mikolov et al. 2013a, Table 2", "dim",
+           200, 100, _ANALOGY),
+    _Claim("NCE reaches a better held-out softmax likelihood than negative sampling",
+           "Mnih & Teh 2012; Dyer 2014", "loss", "nce", "ns", _HELDOUT),
+    _Claim("The full softmax reaches a better held-out likelihood than negative sampling",
+           "Dyer 2014; Levy & Goldberg 2014b", "loss", "softmax", "ns", _HELDOUT),
+)
+
+
+def _level_in(part: pd.DataFrame, want):
+    """The level of ``part`` equal to ``want`` (as text, or as a number), or None."""
+    for level in part["level"].dropna().unique():
+        if str(level) == str(want):
+            return level
+        a, b = _level_number(level), _level_number(want)
+        if not (math.isnan(a) or math.isnan(b)) and math.isclose(a, b, rel_tol=1e-9):
+            return level
+    return None
+
+
+def _claim_rows(df: pd.DataFrame) -> list[list[str]]:
+    rows = []
+    groups = [(keys, part) for keys, part in study_groups(df)]
+    for claim in CLAIMS:
+        shown = claim.shown
+        found = False
+        for keys, part in groups:
+            if keys["study"] != claim.study or shown.column not in part:
+                continue
+            a, b = _level_in(part, claim.better), _level_in(part, claim.worse)
+            if a is None or b is None:
+                continue
+            found = True
+            d = paired_difference(part, shown.column, a, b)
+            gain = -d.mean if shown.lower else d.mean
+            if math.isnan(d.low):
+                verdict = "undecided (no interval)"
+            elif not d.decided:
+                verdict = "undecided"
+            else:
+                verdict = "agree" if gain > 0 else "disagree"
+            where = keys["dataset"] or "–"
+            label_a = level_label(keys["factor"], a, negative_of(part, a))
+            label_b = level_label(keys["factor"], b, negative_of(part, b))
+            evidence = (f"{shown.diff(d.mean)}, one seed" if math.isnan(d.low)
+                        else f"{shown.diff(d.mean)} {_interval_cell(d, shown)}, n = {_n_cell(d)}")
+            rows.append([claim.finding, claim.source, where, f"{label_a} − {label_b}", evidence, verdict])
+        if not found:
+            rows.append([claim.finding, claim.source, "–", "–", "not run in this study", "–"])
+    return rows
+
+
+def _published_lines(df: pd.DataFrame) -> list[str]:
+    """The table of published findings against our evidence (:data:`CLAIMS`)."""
+    rows = _claim_rows(df)
+    if all(r[-1] == "–" for r in rows):
+        return []
+    lines = ["## What it reproduces", "",
+             "Published findings against this study's evidence: the difference named in the fourth column "
+             "over seeds, with its 95 % confidence interval (paired by seed; lower is better for the held-out "
+             "NLL). *agree*: the interval excludes 0 on the published side; *disagree*: it excludes 0 on the "
+             "other side; *undecided*: it includes 0. The original experiments used other corpora (Google "
+             "News, 1-6 billion words), so a disagreement here is about this corpus and size.", ""]
+    lines += _md_table(["finding", "source", "dataset", "difference", "ours (95 % CI, n)", "verdict"], rows)
+    return lines + [""]
+
+
 def write_summary_md(df: pd.DataFrame, path: str | os.PathLike, figures=None) -> None:
     """Write the Markdown report: findings, each level's difference from its study's
     baseline (95 % CI), settings, one table per study (mean ± sd over seeds), rare
@@ -509,18 +617,19 @@ def write_summary_md(df: pd.DataFrame, path: str | os.PathLike, figures=None) ->
     lines = ["# w2v study summary", "", intro, "", "## Findings", ""]
     found = findings(df)
     lines += [f"- {s}" for s in found] or ["- Not enough runs with metrics to compare levels."]
-    lines += [""] + _difference_lines(df)
+    lines += [""] + _published_lines(df) + _difference_lines(df)
     lines += ["## Evaluation settings", ""] + _settings_lines(df) + [""]
 
     for keys, part in study_groups(df):
-        agg = aggregate(part, [c for c, *_ in _TABLE_COLUMNS], keys=["level"])
+        columns = [c for c in _TABLE_COLUMNS if c[0] in part and part[c[0]].notna().any()]
+        agg = aggregate(part, [c for c, *_ in columns], keys=["level"])
         head = f"## Study `{keys['study']}`"
         head += f" — factor `{keys['factor']}`" if keys["factor"] else ""
         head += f", dataset `{keys['dataset']}`" if keys["dataset"] else ""
         head += f", variant `{keys['variant']}`" if keys["variant"] else ""
         rows = [[level_label(keys["factor"], r["level"], negative_of(part, r["level"])), int(r["n_seeds"])]
-                + [_cell(r, c, s, d) for c, _, s, d in _TABLE_COLUMNS] for _, r in agg.iterrows()]
-        lines += [head, ""] + _md_table(["level", "n"] + [h for _, h, _, _ in _TABLE_COLUMNS], rows) + [""]
+                + [_cell(r, c, s, d) for c, _, s, d in columns] for _, r in agg.iterrows()]
+        lines += [head, ""] + _md_table(["level", "n"] + [h for _, h, _, _ in columns], rows) + [""]
 
     lines += _rare_word_lines(df)
     lines += ["## Classification", ""]

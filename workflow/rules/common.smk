@@ -73,6 +73,24 @@ def ranking_file(wc):
     return f"{RESULTS}/{wc.dataset}/vocab/{wc.variant}/{RANKING_VOCAB}/vocab.tsv"
 
 
+def heldout_corpus(wc):
+    """The held-out corpus of a model trained on a slice of the first documents (`max_docs`): the
+    data set's last `evaluation.heldout.docs` documents; none for the other models."""
+    if wc.kind != "models":
+        return []
+    if point_of(wc)["settings"].get("max_docs") is None:
+        return []
+    docs = config["evaluation"]["heldout"]["docs"]
+    return f"{RESULTS}/{wc.dataset}/corpus/{wc.variant}.last{docs}.txt.gz"
+
+
+def heldout_opts(wc, input):
+    if not input.heldout:
+        return ""
+    pairs = config["evaluation"]["heldout"]["pairs"]
+    return f"--heldout {shlex.quote(input.heldout)} --heldout-pairs {pairs}"
+
+
 def point_of(wc):
     return POINT_BY_DIR[
         f"{RESULTS}/{wc.dataset}/models/{wc.variant}/{wc.name}/seed{wc.seed}"
@@ -85,6 +103,8 @@ def vocab_args(wc):
     args = ["--min-count", settings["min_count"]]
     if settings["max_vocab"] is not None:
         args += ["--max-vocab", settings["max_vocab"]]
+    if config["vocab"].get("max_vocab_memory") is not None:
+        args += ["--max-vocab-memory", config["vocab"]["max_vocab_memory"]]
     return " ".join(shlex.quote(str(a)) for a in args)
 
 

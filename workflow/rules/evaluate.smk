@@ -2,13 +2,15 @@
 
 
 rule evaluate:
-    """Analogies (3CosAdd/3CosMul), WordSim-353, SimLex-999, neighbours of the probe words, frequency buckets."""
+    """Analogies (3CosAdd/3CosMul), WordSim-353, SimLex-999, neighbours of the probe words, frequency buckets;
+    the held-out log-likelihood of models trained on a corpus slice."""
     input:
         vectors=f"{RESULTS}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/vectors.bin",
         analogies=f"{RESULTS}/benchmarks/questions-words.txt",
         wordsim=config["evaluation"]["wordsim"],
         simlex=config["evaluation"]["simlex"],
         ranking=ranking_file,
+        heldout=heldout_corpus,
     output:
         evaluation=f"{RESULTS}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/eval.json",
         neighbours=f"{RESULTS}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/neighbours.csv",
@@ -21,10 +23,11 @@ rule evaluate:
         model=lambda wc, input: str(Path(input.vectors).parent),
         restrict=config["evaluation"]["restrict_vocab"],
         probes=",".join(config["evaluation"]["probes"]),
+        heldout=heldout_opts,
     shell:
         "w2v evaluate {params.model:q} --out {output.evaluation:q} --analogies {input.analogies:q} "
         "--wordsim {input.wordsim:q} --simlex {input.simlex:q} --restrict-vocab {params.restrict:q} "
-        "--ranking {input.ranking:q} "
+        "--ranking {input.ranking:q} {params.heldout} "
         "--probes {params.probes:q} --neighbours-out {output.neighbours:q} "
         "--frequency-out {output.frequency:q} > {log:q} 2>&1"
 

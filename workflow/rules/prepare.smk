@@ -58,3 +58,15 @@ rule vocab:
         outdir=lambda wc, output: str(Path(output[0]).parent),
     shell:
         "w2v vocab {input:q} --out {params.outdir:q} {params.settings} --quiet > {log:q} 2>&1"
+
+
+rule heldout_corpus:
+    """The last N documents of a corpus: held out from every model trained on a slice of its first ones."""
+    input:
+        f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
+    output:
+        f"{RESULTS}/{{dataset}}/corpus/{{variant}}.last{{n}}.txt.gz",
+    log:
+        f"{LOGS}/{{dataset}}/heldout/{{variant}}.last{{n}}.log",
+    shell:
+        "w2v tail {input:q} --lines {wildcards.n} --out {output:q} > {log:q} 2>&1"

@@ -1,4 +1,5 @@
-"""``w2v prepare`` (tokenise a document table under a variant) and ``w2v merge`` (join shards)."""
+"""``w2v prepare`` (tokenise a document table under a variant), ``w2v merge`` (join shards) and
+``w2v tail`` (the last documents of a corpus)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import sys
 from w2v.errors import W2VError
 
 
-COMMANDS = ("prepare", "merge")  # the subcommands register() adds (w2v.cli builds only the one run)
+COMMANDS = ("prepare", "merge", "tail")  # the subcommands register() adds (w2v.cli builds only the one run)
 
 
 def _shard(value: str) -> tuple[int, int]:
@@ -20,7 +21,7 @@ def _shard(value: str) -> tuple[int, int]:
 
 
 def register(subparsers) -> None:
-    """Add the ``prepare`` and ``merge`` subcommands."""
+    """Add the ``prepare``, ``merge`` and ``tail`` subcommands."""
     p = subparsers.add_parser("prepare", help="tokenise a document table under a preprocessing variant",
                               description="Write one line of space-separated tokens per document "
                                           "(gzip if OUT ends in .gz), aligned with the document table.")
@@ -38,6 +39,14 @@ def register(subparsers) -> None:
     m.add_argument("parts", nargs="+", metavar="PART", help="shard corpora, in shard order")
     m.add_argument("--out", required=True, metavar="CORPUS", help="merged corpus")
     m.set_defaults(func=_merge)
+
+    t = subparsers.add_parser("tail", help="the last documents of a corpus (held-out text)",
+                              description="Write the last N lines (documents) of a corpus, e.g. the held-out "
+                                          "text of models trained on its first documents (--max-docs).")
+    t.add_argument("corpus", metavar="CORPUS", help="prepared corpus, one document per line")
+    t.add_argument("--lines", type=int, required=True, metavar="N", help="documents to keep")
+    t.add_argument("--out", required=True, metavar="CORPUS", help="output corpus (gzip if it ends in .gz)")
+    t.set_defaults(func=_tail)
 
 
 def _prepare(args) -> int:
@@ -57,4 +66,12 @@ def _merge(args) -> int:
 
     n = merge_shards(args.parts, args.out)
     print(f"{args.out}: {n} documents from {len(args.parts)} parts")
+    return 0
+
+
+def _tail(args) -> int:
+    from w2v.preprocess import tail_lines
+
+    n = tail_lines(args.corpus, args.lines, args.out)
+    print(f"{args.out}: the last {n} documents of {args.corpus}")
     return 0
