@@ -7,6 +7,7 @@ import json
 import pytest
 import spacy
 
+from w2v.cli import main
 from w2v.errors import W2VError
 from w2v.preprocess import (
     DEFAULT_VARIANTS,
@@ -17,6 +18,7 @@ from w2v.preprocess import (
     prepare_corpus,
     preprocess_text,
     shard_range,
+    tail_lines,
     tokenize,
 )
 
@@ -275,6 +277,24 @@ def test_merge_plain_and_gzip_parts(tmp_path):
     out = tmp_path / "m.txt.gz"
     assert merge_shards([a, b], out) == 3
     assert _lines(out) == ["x y", "", "z"]
+
+
+def test_tail_keeps_the_last_documents_in_order_and_refuses_nonsense(tmp_path, capsys):
+    corpus = tmp_path / "c.txt.gz"
+    with gzip.open(corpus, "wt", encoding="utf-8") as fh:
+        fh.write("a b\n\nc\nd e f\ng")  # an empty document, no final newline
+    out = tmp_path / "held.txt.gz"
+    assert tail_lines(corpus, 3, out) == 3
+    assert _lines(out) == ["c", "d e f", "g"]
+    assert tail_lines(corpus, 50, tmp_path / "all.txt") == 5  # a short corpus: all of it
+    assert (tmp_path / "all.txt").read_text(encoding="utf-8") == "a b\n\nc\nd e f\ng\n"
+    assert main(["tail", str(corpus), "--lines", "1", "--out", str(tmp_path / "one.txt")]) == 0
+    assert (tmp_path / "one.txt").read_text(encoding="utf-8") == "g\n"
+    with pytest.raises(W2VError, match="--lines 0: must be at least 1"):
+        tail_lines(corpus, 0, tmp_path / "x.txt")
+    with pytest.raises(W2VError, match="no such corpus"):
+        tail_lines(tmp_path / "missing.txt", 2, tmp_path / "x.txt")
+    assert not (tmp_path / "x.txt").exists()
 
 
 def test_merge_errors(tmp_path):
