@@ -818,24 +818,27 @@ def _save_npy(path, arr: np.ndarray) -> None:
 
 
 def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None,
-          progress: bool = False, max_vocab_memory: str | None = None) -> dict:
+          progress: bool = False, max_vocab_memory: str | None = None, workers: int = 1) -> dict:
     """Count, select and encode a corpus; write vocab.tsv, ids.npy, offsets.npy, stats.json.
 
     ``max_vocab_memory`` (``"500M"``, ``"2G"``; None: no cap) caps the words held while
     counting at :func:`prune_words` of it (see :class:`CorpusScan` on pruning); stats.json
     records the cap (``prune_at``) and what the pruning did (``prunings``, ``prune_threshold``,
     ``max_undercount``: no count is lower than the word's true count by more; 0 without pruning).
+    ``workers`` processes count a plain-text corpus (:class:`CorpusScan`; the same result).
     Returns the stats of ``stats.json`` plus ``seconds``.
     """
     t0 = time.perf_counter()
     prune_at = prune_words(max_vocab_memory)
     if prune_at is not None and prune_at < 2:  # pragma: no cover - the smallest size, 1K, holds 3 words
         raise W2VError(f"max_vocab_memory = {max_vocab_memory!r} holds fewer than 2 words; raise it")
+    if workers < 1:
+        raise W2VError(f"--workers {workers}: must be at least 1")
     out_dir = Path(out_dir)
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        scan = CorpusScan(corpus_path, scratch_dir=out_dir, progress=progress, prune_at=prune_at)
+        scan = CorpusScan(corpus_path, scratch_dir=out_dir, progress=progress, prune_at=prune_at, workers=workers)
     except BaseException:
         if created:  # an unreadable corpus leaves no empty output directory behind
             try:

@@ -21,6 +21,9 @@ def register(subparsers) -> None:
                    help="memory for the word counts while counting, e.g. 500M, 2G (K, M, G, T: powers of "
                         "1024; 200 bytes a word): past it the rarest words are pruned, as word2vec.c does, "
                         "and stats.json and stderr say how far (default: no cap, exact counts)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="processes counting a plain-text corpus in parallel (line ranges; a gzip corpus is "
+                        "read by one); the result does not depend on it (default 1)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_vocab)
 
@@ -29,7 +32,7 @@ def _vocab(args) -> int:
     from w2v.vocab import build
 
     stats = build(args.corpus, args.out, min_count=args.min_count, max_vocab=args.max_vocab,
-                  progress=not args.quiet, max_vocab_memory=args.max_vocab_memory)
+                  progress=not args.quiet, max_vocab_memory=args.max_vocab_memory, workers=args.workers)
     for key, value in stats.items():
         print(f"{key}: {json.dumps(value, ensure_ascii=False)}")
     return 0
