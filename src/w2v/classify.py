@@ -92,9 +92,11 @@ import numpy as np
 import scipy.sparse as sp
 from tqdm import tqdm
 
+from w2v import supervised
 from w2v.documents import iter_documents
 from w2v.errors import W2VError
 from w2v.io import open_text, write_json
+from w2v.supervised import SUPERVISED
 
 __all__ = [
     "POOLINGS",
@@ -574,6 +576,8 @@ def score(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "
     from sklearn.metrics import accuracy_score, f1_score
 
     start = time.perf_counter()
+    if method == SUPERVISED:  # fastText's classifier: its hyper-parameters are chosen on a validation split
+        return supervised.score(corpus, kv, seed=seed, dim=dim, case_fallback=case_fallback, ngrams=ngrams, C=C)
     if method not in METHODS:
         raise W2VError(f"method {method!r} is unknown; choose one of {', '.join(METHODS)}")
     if ngrams not in NGRAMS:
@@ -707,7 +711,7 @@ def classify(docs_path: str | os.PathLike, corpus_path: str | os.PathLike, vecto
                 write_json(out, result)
             return result
         kv = _load_vectors(vpath, limit)
-    corpus = load_corpus(docs_path, corpus_path, keep_tokens=ngrams == 2)
+    corpus = load_corpus(docs_path, corpus_path, keep_tokens=ngrams == 2 or method == SUPERVISED)
     result = score(corpus, kv, method, pooling, seed, hidden, scale=scale, alpha=alpha, dim=dim,
                    n_clusters=n_clusters, case_fallback=case_fallback, sparsity=sparsity, ngrams=ngrams, C=C)
     result.update(header)

@@ -35,6 +35,7 @@ def _c_value(text: str):
 def register(subparsers) -> None:
     """Add the ``classify`` subcommand."""
     from w2v.classify import DEFAULT_HIDDEN, METHODS, NGRAM_MIN_DF, NGRAMS, POOLINGS, SCALES, SCDV_SPARSITY
+    from w2v.supervised import SUPERVISED
 
     p = subparsers.add_parser(
         "classify", help="classify documents with word-vector features (or a baseline); write metrics JSON",
@@ -45,10 +46,12 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, help="result JSON, written atomically")
     p.add_argument("--vectors", default=None,
                    help="model directory (DIR/vectors.bin) or word2vec-format file (text, binary, .gz)")
-    p.add_argument("--method", choices=METHODS, default="mlp",
+    p.add_argument("--method", choices=METHODS + (SUPERVISED,), default="mlp",
                    help="mlp: MLP on pooled word vectors; random: the same with seeded random vectors; "
-                        "tfidf_logreg: TF-IDF + logistic regression; tfidf_svm: TF-IDF + linear SVM "
-                        "(default: mlp)")
+                        "tfidf_logreg: TF-IDF + logistic regression; tfidf_svm: TF-IDF + linear SVM; "
+                        "supervised: fastText's classifier (words and hashed bigrams), word rows started "
+                        "from --vectors (random rows of --dim dimensions without), epochs, learning rate "
+                        "and bigrams chosen on a seeded validation split (default: mlp)")
     p.add_argument("--ngrams", type=int, choices=NGRAMS, default=1,
                    help="TF-IDF methods: 1 tokens, 2 tokens and the bigrams in at least "
                         f"{NGRAM_MIN_DF} training documents (default: 1)")
@@ -65,7 +68,8 @@ def register(subparsers) -> None:
     p.add_argument("--alpha", type=float, default=1e-4, help="MLP L2 penalty (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--dim", type=int, default=100,
-                   help="dimension of random vectors when --vectors is not given (default: 100)")
+                   help="dimension of random vectors (random, supervised) when --vectors is not given "
+                        "(default: 100)")
     p.add_argument("--clusters", type=int, default=50,
                    help="k-means clusters of the cluster pooling, mixture components of the scdv "
                         "pooling (default: %(default)s)")
@@ -92,7 +96,10 @@ def run(args) -> int:
         print(f"w2v classify: vectors absent ({result['reason']}); wrote {args.out}", file=sys.stderr)
     else:
         extra = ""
-        if result["pooling"] is None:
+        if result["method"] == "supervised":
+            s = result["settings"]
+            extra = f" {s['init']} init, epochs {s['epochs']} lr {s['lr']:g} bigrams {'on' if s['bigrams'] else 'off'}"
+        elif result["pooling"] is None:
             extra = f" ngrams {result['settings']['ngrams']} C {result['settings']['C']:g}"
         print(f"w2v classify: {result['method']}/{result['pooling']}{extra} accuracy {result['accuracy']:.4f} "
               f"macro-F1 {result['macro_f1']:.4f} (oov {result['oov_rate']:.3f}) -> {args.out}",
