@@ -672,7 +672,8 @@ def _source(row: Mapping) -> str:
             return "w2v baseline model"
         return f"w2v, {row['study']}: {level_label(row.get('factor'), row.get('level'))}"
     return {"gensim": "gensim reference", "pretrained": "pretrained vectors", "random": "random vectors",
-            "tfidf_logreg": "TF-IDF features", "baseline": "no trained vectors"}.get(trainer, str(trainer))
+            "tfidf_logreg": "TF-IDF features", "supervised_random": "random word rows (no w2v vectors)",
+            "baseline": "no trained vectors"}.get(trainer, str(trainer))
 
 
 def classifier_table(df: pd.DataFrame) -> pd.DataFrame:

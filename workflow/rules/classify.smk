@@ -18,6 +18,44 @@ rule classify_model:
         "--pooling {wildcards.pooling} --seed {wildcards.seed} --out {output:q} > {log:q} 2>&1"
 
 
+rule classify_supervised:
+    """fastText's supervised model (bag of words and hashed bigrams, softmax over the labels), its word rows
+    initialised with a model's vectors and fine-tuned; hyper-parameters chosen on a validation split."""
+    input:
+        docs=f"{RESULTS}/{{dataset}}/documents.jsonl.gz",
+        corpus=f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
+        vectors=f"{RESULTS}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/vectors.bin",
+    output:
+        f"{RESULTS}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/classify-supervised.json",
+    log:
+        f"{LOGS}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/supervised.log",
+    benchmark:
+        f"{BENCHMARKS}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/supervised.tsv"
+    shell:
+        "w2v classify {input.docs:q} {input.corpus:q} --vectors {input.vectors:q} --method supervised "
+        "--seed {wildcards.seed} --out {output:q} > {log:q} 2>&1"
+
+
+rule classify_supervised_random:
+    """Baseline: the same supervised model from random word rows (what the w2v initialisation adds)."""
+    input:
+        docs=f"{RESULTS}/{{dataset}}/documents.jsonl.gz",
+        corpus=f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
+    output:
+        f"{RESULTS}/{{dataset}}/baselines/{{variant}}/supervised-random-d{{dim}}/classify.json",
+    log:
+        f"{LOGS}/{{dataset}}/classify/baselines/{{variant}}/supervised-random-d{{dim}}.log",
+    benchmark:
+        f"{BENCHMARKS}/{{dataset}}/classify/baselines/{{variant}}/supervised-random-d{{dim}}.tsv"
+    wildcard_constraints:
+        dim=r"\d+",
+    params:
+        seed=config["training"]["seeds"][0],
+    shell:
+        "w2v classify {input.docs:q} {input.corpus:q} --method supervised --dim {wildcards.dim} "
+        "--seed {params.seed:q} --out {output:q} > {log:q} 2>&1"
+
+
 rule classify_tfidf:
     """Baseline: TF-IDF on the same tokens + logistic regression."""
     input:

@@ -219,7 +219,16 @@ def classify_outputs(run_dir, point, extra=True):
         and point["seed"] == config["training"]["seeds"][0]
     ):
         poolings += [x for x in cls["baseline_poolings"] if x not in poolings]
-    return [f"{run_dir}/classify-mlp-{pool}.json" for pool in poolings]
+    out = [f"{run_dir}/classify-mlp-{pool}.json" for pool in poolings]
+    supervised = cls.get("supervised") or {}
+    if (
+        extra
+        and supervised.get("enabled")
+        and point.get("baseline")
+        and point["seed"] in supervised.get("seeds", [])
+    ):
+        out.append(f"{run_dir}/classify-supervised.json")
+    return out
 
 
 def classify_baselines(dataset):
@@ -229,6 +238,8 @@ def classify_baselines(dataset):
     for method in config["classification"]["baselines"]:
         if method == "random":
             out[f"{base}/random-d{config['training']['dim']}"] = method
+        elif method == "supervised_random":
+            out[f"{base}/supervised-random-d{config['training']['dim']}"] = method
         else:
             out[f"{base}/{method}"] = method
     if config["classification"]["pretrained"]["enabled"]:
