@@ -20,7 +20,8 @@ rule classify_model:
 
 rule classify_supervised:
     """fastText's supervised model (bag of words and hashed bigrams, softmax over the labels), its word rows
-    initialised with a model's vectors and fine-tuned; hyper-parameters chosen on a validation split."""
+    initialised with a model's vectors and fine-tuned; hyper-parameters chosen on a validation split.
+    """
     input:
         docs=f"{RESULTS}/{{dataset}}/documents.jsonl.gz",
         corpus=f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
@@ -31,8 +32,9 @@ rule classify_supervised:
         f"{LOGS}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/supervised.log",
     benchmark:
         f"{BENCHMARKS}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/supervised.tsv"
+    threads: 1  # one thread: the same seed gives the same model
     shell:
-        "w2v classify {input.docs:q} {input.corpus:q} --vectors {input.vectors:q} --method supervised "
+        "NUMBA_NUM_THREADS={threads} w2v classify {input.docs:q} {input.corpus:q} --vectors {input.vectors:q} --method supervised "
         "--seed {wildcards.seed} --out {output:q} > {log:q} 2>&1"
 
 
@@ -49,10 +51,11 @@ rule classify_supervised_random:
         f"{BENCHMARKS}/{{dataset}}/classify/baselines/{{variant}}/supervised-random-d{{dim}}.tsv"
     wildcard_constraints:
         dim=r"\d+",
+    threads: 1
     params:
         seed=config["training"]["seeds"][0],
     shell:
-        "w2v classify {input.docs:q} {input.corpus:q} --method supervised --dim {wildcards.dim} "
+        "NUMBA_NUM_THREADS={threads} w2v classify {input.docs:q} {input.corpus:q} --method supervised --dim {wildcards.dim} "
         "--seed {params.seed:q} --out {output:q} > {log:q} 2>&1"
 
 
