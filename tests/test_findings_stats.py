@@ -364,3 +364,14 @@ def test_published_findings_agree_disagree_undecided_or_not_run(tmp_path):
     assert rows["A wide window (10) beats a narrow one (2) on WordSim-353 (relatedness)"].endswith("| disagree |")
     assert rows["More dimensions (200 vs 100) improve analogy accuracy"].endswith("| undecided |")
     assert rows["15 negative samples beat 5 on analogies"].endswith("| not run in this study | – |")
+
+
+def test_a_baseline_model_listed_by_one_study_view_is_still_the_baseline(tmp_path):
+    model = _run(tmp_path, "cbow", 2, BASE_TAGS, {"model": "cbow"}, 0.31)
+    view = tmp_path / "views" / "imdb" / "raw" / "model-cbow" / "seed2"
+    _dump(view / "train.json", {"trainer": "w2v", "config": {"model": "cbow", "seed": 2},
+                                "tags": {"study": "model", "factor": "model", "level": "cbow", "dataset": "imdb",
+                                         "variant": "raw", "seed": "2"}})
+    df = report.collect([(str(view), str(model / "eval.json"))], progress=False)
+    assert df.loc[0, "study"] == "model" and df.loc[0, "own_study"] == "baseline"
+    assert report.unique_models(df).loc[0, "study"] == "baseline"

@@ -134,7 +134,7 @@ GROUP_KEYS = ("trainer", "study", "factor", "level", "dataset", "variant")
 CLASSIFY_TARGETS: dict[str, float] = {"20news": 0.83, "newsgroups": 0.83, "imdb": 0.895}
 
 _METRIC_BY_COLUMN = {m.column: m for m in METRICS}
-_STRING_COLUMNS = ("run", "model_dir", "trainer", *TAG_COLUMNS, "cls_best_name", "cls_absent", "loss_per_epoch", "tag.studies",
+_STRING_COLUMNS = ("run", "model_dir", "own_study", "trainer", *TAG_COLUMNS, "cls_best_name", "cls_absent", "loss_per_epoch", "tag.studies",
                    "absent_reason")
 
 
@@ -257,6 +257,10 @@ def _row(run: Path, extra: Sequence[Path]) -> dict:
             row[f"tag.{key}"] = None if value is None else str(value)
     for key, value in (train.get("versions") or {}).items():
         row[f"version.{key}"] = str(value)
+    own = Path(row["model_dir"])
+    if own != run and tags:  # a study's view of a model: the model's own tags say whether it is the baseline
+        own_tags = (_read_json(own / "train.json") or {}).get("tags") or {}
+        row["own_study"] = own_tags.get("study")
     losses = train.get("loss_per_epoch")
     row["loss_per_epoch"] = json.dumps([_number(x) for x in losses]) if isinstance(losses, list) else None
     if str(train.get("status", "")).lower() == "absent":
@@ -622,11 +626,13 @@ def study_rows(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def unique_models(df: pd.DataFrame) -> pd.DataFrame:
-    """One row per model (``model_dir``): a model listed in several study views is
-    kept once and tagged ``study=factor=level=baseline``."""
+    """One row per model (``model_dir``): a model listed in several study views, or trained as
+    the baseline (``own_study``), is kept once and tagged ``study=factor=level=baseline``."""
     if "model_dir" not in df or not len(df):
         return df
     shared = df["model_dir"].duplicated(keep=False)
+    if "own_study" in df:  # listed by one view only, but trained as the baseline
+        shared |= df["own_study"].eq("baseline")
     out = df[~df["model_dir"].duplicated()].copy()
     mask = shared.loc[out.index]
     for col in ("study", "factor", "level"):
