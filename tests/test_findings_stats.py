@@ -181,6 +181,14 @@ def test_gensim_against_w2v_is_paired_by_seed(tmp_path):
     assert "w2v beats gensim by 1,050 words/s, 95 % CI [" in gensim
 
 
+def test_gensim_is_compared_only_with_runs_at_its_own_noise_exponent(tmp_path):
+    runs = _level(tmp_path, "model", "sg", (0.40, 0.42, 0.44), {})
+    runs += _level(tmp_path, "ns_exponent", "1", (0.10, 0.10, 0.10), {"ns_exponent": 1.0})  # not gensim's 0.75
+    runs += [_run(tmp_path, "g", seed, {}, {}, 0.40, trainer="gensim") for seed in (1, 2, 3)]
+    (desc, g, mine), = report.gensim_pairs(report.collect(runs, progress=False))
+    assert len(g) == 3 and len(mine) == 3 and set(mine["cfg.ns_exponent"].fillna(0.75)) == {0.75}
+
+
 # ----------------------------------------------------------------------------
 # the differences-from-baseline table
 

@@ -717,6 +717,8 @@ _MATCH_KEYS = ("dataset", "variant", "cfg.model", "cfg.loss", "cfg.negative", "c
 # settings gensim's rows may leave unset: a w2v run only compares when it has the same value,
 # unset counting as equal to unset (a corpus slice or a vocabulary cap is another experiment)
 _MATCH_UNSET = ("cfg.max_docs", "cfg.max_vocab")
+# settings of a w2v run that the gensim reference does not record, at the value gensim uses
+_GENSIM_DEFAULTS = {"cfg.ns_exponent": 0.75, "cfg.cbow_sum": False, "cfg.shared_negatives": False}
 
 
 def _same(a, b) -> bool:
@@ -749,6 +751,9 @@ def gensim_pairs(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame, pd.DataFrame
                 mask_m &= np.array([_same(v, g[k]) or (pd.isna(v) and pd.isna(g[k])) for v in mine[k]], bool)
         if "cfg.optimizer" in df.columns:  # gensim trains with SGD only
             mask_m &= np.array([pd.isna(v) or str(v) == "sgd" for v in mine["cfg.optimizer"]], bool)
+        for k, default in _GENSIM_DEFAULTS.items():  # settings the gensim reference leaves at gensim's defaults
+            if k in df.columns and k not in used:
+                mask_m &= np.array([pd.isna(v) or _same(v, default) for v in mine[k]], bool)
         desc = ", ".join(f"{k.removeprefix('cfg.')}={g[k]}" for k in used) or "(no settings recorded)"
         out.append((desc, gensim[mask_g], mine[mask_m]))
     return out
