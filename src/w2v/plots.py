@@ -860,7 +860,8 @@ def rare_words(df: pd.DataFrame, out: str | os.PathLike) -> Path:
     return _save(fig, out)
 
 
-_EFFECT_METRICS = ("analogy_add_total", "ws353_spearman", "simlex_spearman", "cls_best_accuracy", "words_per_sec")
+_EFFECT_METRICS = ("analogy_add_total", "ws353_spearman", "simlex_spearman", "cls_best_accuracy", "heldout_nll",
+                   "words_per_sec")
 
 
 def report_figures(df: pd.DataFrame, outdir: str | os.PathLike) -> list[Path]:
