@@ -126,7 +126,10 @@ def test_difference_pairs_by_seed_else_welch():
                          "m": [3.0, 1.0, 2.0, 0.0, 0.0, 0.0]})
     d = report.paired_difference(rows, "m", "a", "b")  # paired by seed, not by row order
     assert d.paired and d.n == 3 and d.mean == 2.0 and not d.decided
-    rows.loc[5, "seed"] = "4"
+    rows.loc[5, "seed"] = "4"  # seeds 1 and 2 shared: paired over them, a's seed 3 and b's 4 left out
+    d = report.paired_difference(rows, "m", "a", "b")
+    assert d.paired and d.n == 2 and d.mean == 1.5
+    rows.loc[4, "seed"] = "5"  # one shared seed: no pairs to speak of, Welch
     d = report.paired_difference(rows, "m", "a", "b")
     assert not d.paired and (d.n_a, d.n_b) == (3, 3) and d.dof == 2.0  # b has no spread: dof of a alone
     tie = report.paired_ci(np.array([0.1, 0.2, 0.3]) - np.array([0.1, 0.2, 0.3]))
@@ -383,3 +386,16 @@ def test_a_baseline_model_listed_by_one_study_view_is_still_the_baseline(tmp_pat
     df = report.collect([(str(view), str(model / "eval.json"))], progress=False)
     assert df.loc[0, "study"] == "model" and df.loc[0, "own_study"] == "baseline"
     assert report.unique_models(df).loc[0, "study"] == "baseline"
+
+
+def test_studies_compare_the_classifier_every_model_has_not_each_runs_best(tmp_path):
+    runs = _level(tmp_path, "model", "cbow", (0.3,) * 3, {"model": "cbow"}) \
+        + _level(tmp_path, "model", "sg", (0.3,) * 3, {})
+    for run, acc in zip(runs, (0.70, 0.71, 0.72, 0.73, 0.74, 0.75)):
+        _dump(run / "classify-mlp-mean.json", {"method": "mlp", "pooling": "mean", "accuracy": acc, "macro_f1": acc})
+    _dump(runs[0] / "classify-supervised.json", {"method": "supervised", "accuracy": 0.90, "macro_f1": 0.90})
+    df = report.collect(runs, progress=False)
+    assert report.common_classifier(df) == "mlp_mean"
+    assert df["cls_best_accuracy"].iloc[0] == 0.90 and df["cls_accuracy"].iloc[0] == 0.70
+    sentence = next(s for s in summary_md.findings(df) if "classification" in s)
+    assert "Skip-gram beats CBOW on classification accuracy by 3.0 points" in sentence  # not CBOW's 0.90

@@ -178,7 +178,7 @@ def test_factor_effects_one_panel_per_study(summary, tmp_path):
 def test_speed_vs_quality_and_loss_curves(summary, tmp_path):
     # one column per data set (imdb, 20newsgroups) of 5.5 inches, plus 2 for the legend
     assert png_size(plots.speed_vs_quality(summary, tmp_path / "s.png")) == (1950, 750)
-    summary = summary.assign(cls_best_accuracy=0.8)  # with classification: a second row
+    summary = summary.assign(cls_accuracy=0.8)  # with classification: a second row
     assert png_size(plots.speed_vs_quality(summary, tmp_path / "s2.png")) == (1950, 1440)
     assert png_size(plots.loss_curves(summary, tmp_path / "l.png")) == (1350, 360)  # one output layer
     runs = list(summary["run"]) + [str(tmp_path / "no-such-run")]

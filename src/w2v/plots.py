@@ -297,7 +297,8 @@ def _metric_label(metric: str) -> str:
     for m in METRICS:
         if m.column == metric:
             return m.label + (" (%)" if m.kind == "accuracy" else "")
-    names = {"cls_best_accuracy": "best classifier accuracy (%)", "cls_best_macro_f1": "best classifier macro-F1 (%)"}
+    names = {"cls_best_accuracy": "best classifier accuracy (%)", "cls_best_macro_f1": "best classifier macro-F1 (%)",
+             "cls_accuracy": "classifier accuracy (%)"}
     return names.get(metric, metric)
 
 
@@ -608,8 +609,8 @@ def speed_vs_quality(df: pd.DataFrame, out: str | os.PathLike, corpus_slice: boo
         else:
             models = models.iloc[0:0]
     quality = ["analogy_add_total"]
-    if "cls_best_accuracy" in models and pd.to_numeric(models["cls_best_accuracy"], errors="coerce").notna().any():
-        quality.append("cls_best_accuracy")
+    if "cls_accuracy" in models and pd.to_numeric(models["cls_accuracy"], errors="coerce").notna().any():
+        quality.append("cls_accuracy")
     agg = aggregate(models, ["words_per_sec"] + quality) if len(models) else None
     datasets = sorted(agg["dataset"].fillna("").unique()) if agg is not None else [""]
     studies = [] if agg is None else sorted({s for s, t in zip(agg["study"], agg["trainer"])
@@ -860,7 +861,7 @@ def rare_words(df: pd.DataFrame, out: str | os.PathLike) -> Path:
     return _save(fig, out)
 
 
-_EFFECT_METRICS = ("analogy_add_total", "ws353_spearman", "simlex_spearman", "cls_best_accuracy", "heldout_nll",
+_EFFECT_METRICS = ("analogy_add_total", "ws353_spearman", "simlex_spearman", "cls_accuracy", "heldout_nll",
                    "words_per_sec")
 
 

@@ -121,8 +121,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("corpus_words", "corpus words", "train", ("corpus_words",), "count"),
 )
 
-#: Derived classification columns (best classifier of each run).
-CLASSIFY_COLUMNS = ("cls_best_accuracy", "cls_best_macro_f1")
+#: Derived classification columns: the best classifier of each run, and ``cls_accuracy``, the
+#: accuracy of the classifier most runs have (:func:`collect`; the grid's classifier, which every
+#: model of a study has, so the studies compare like with like).
+CLASSIFY_COLUMNS = ("cls_best_accuracy", "cls_best_macro_f1", "cls_accuracy")
 
 #: Study bookkeeping the workflow passes as ``--tag``; each becomes a column.
 TAG_COLUMNS = ("study", "factor", "level", "dataset", "variant", "seed")
@@ -134,7 +136,7 @@ GROUP_KEYS = ("trainer", "study", "factor", "level", "dataset", "variant")
 CLASSIFY_TARGETS: dict[str, float] = {"20news": 0.83, "newsgroups": 0.83, "imdb": 0.895}
 
 _METRIC_BY_COLUMN = {m.column: m for m in METRICS}
-_STRING_COLUMNS = ("run", "model_dir", "own_study", "trainer", *TAG_COLUMNS, "cls_best_name", "cls_absent", "loss_per_epoch", "tag.studies",
+_STRING_COLUMNS = ("run", "model_dir", "own_study", "cls_common_name", "trainer", *TAG_COLUMNS, "cls_best_name", "cls_absent", "loss_per_epoch", "tag.studies",
                    "absent_reason")
 
 
@@ -317,8 +319,8 @@ def collect(run_dirs: Iterable[str | os.PathLike | tuple], *, progress: bool = T
     :data:`TAG_COLUMNS`, ``cfg.<key>`` for the train config, ``tag.<key>`` for
     other tags, one column per :data:`METRICS` entry, ``eval.<path>`` for every
     number of eval.json, ``cls.<classifier>.accuracy`` / ``.macro_f1``,
-    ``cls_best_name`` / ``cls_best_accuracy`` / ``cls_best_macro_f1``,
-    ``cls_absent`` (reasons of absent classifiers) and ``loss_per_epoch`` (JSON).
+    ``cls_best_name`` / ``cls_best_accuracy`` / ``cls_best_macro_f1``, ``cls_common_name`` /
+    ``cls_accuracy`` (:func:`common_classifier`), ``cls_absent`` (reasons of absent classifiers) and ``loss_per_epoch`` (JSON).
     """
     items = [tuple(x) if isinstance(x, (tuple, list)) else (x,) for x in run_dirs]
     rows = []
@@ -334,9 +336,29 @@ def collect(run_dirs: Iterable[str | os.PathLike | tuple], *, progress: bool = T
     for col in columns + [m.column for m in METRICS] + list(CLASSIFY_COLUMNS):
         if col not in df.columns:
             df[col] = None if col in columns else math.nan
-    ordered = columns + [m.column for m in METRICS] + ["cls_best_name", *CLASSIFY_COLUMNS]
+    common = common_classifier(df)
+    df["cls_common_name"] = common
+    if common is not None:
+        df["cls_accuracy"] = pd.to_numeric(df[f"cls.{common}.accuracy"], errors="coerce")
+    ordered = columns + [m.column for m in METRICS] + ["cls_best_name", "cls_common_name", *CLASSIFY_COLUMNS]
     rest = sorted(c for c in df.columns if c not in ordered)
     return df[ordered + rest]
+
+
+def common_classifier(df: pd.DataFrame) -> str | None:
+    """The classifier that the most trained models (w2v and gensim rows) have, e.g. ``mlp_mean``.
+
+    The best classifier of a run (``cls_best_accuracy``) depends on which classifiers ran on it:
+    the extra poolings and the supervised model run on some baseline seeds only, so a level's
+    "best" would mix classifiers across seeds and levels. The studies compare this one instead.
+    """
+    trained = df[df["trainer"].isin(["w2v", "gensim"])] if "trainer" in df else df
+    counts = {c[len("cls."):-len(".accuracy")]: int(pd.to_numeric(trained[c], errors="coerce").notna().sum())
+              for c in df.columns if c.startswith("cls.") and c.endswith(".accuracy")}
+    counts = {k: n for k, n in counts.items() if n > 0}
+    if not counts:
+        return None
+    return max(sorted(counts), key=lambda k: counts[k])
 
 
 def read_runs_file(path: str | os.PathLike) -> list[tuple[str, ...]]:
@@ -537,9 +559,11 @@ def welch_ci(a, b, confidence: float = 0.95) -> Difference:
 def difference_ci(rows_a: pd.DataFrame, rows_b: pd.DataFrame, col: str, confidence: float = 0.95) -> Difference:
     """``col`` of rows_a minus rows_b over seeds, with its confidence interval.
 
-    Runs are paired by ``seed`` when both sides have the same seeds, each once
-    (then t has n−1 degrees of freedom, n the number of pairs); otherwise the
-    difference is Welch's unpaired one. Rows where ``col`` is NaN are left out.
+    Runs are paired by ``seed`` when each side has each of its seeds once and the sides share
+    at least two seeds: the difference is over the shared seeds (then t has n−1 degrees of
+    freedom, n the number of pairs; a side's other seeds are left out, e.g. the baseline's
+    seeds 4 and 5 against a reference run on seeds 1-3). Otherwise the difference is Welch's
+    unpaired one. Rows where ``col`` is NaN are left out.
     """
     def side(rows: pd.DataFrame) -> pd.DataFrame:
         if col not in rows:
@@ -551,7 +575,8 @@ def difference_ci(rows_a: pd.DataFrame, rows_b: pd.DataFrame, col: str, confiden
     va, vb = side(rows_a), side(rows_b)
     sa, sb = list(va["seed"]), list(vb["seed"])
     pairable = (len(va) > 0 and all(s is not None and not pd.isna(s) for s in sa + sb)
-                and len(set(map(str, sa))) == len(sa) and sorted(map(str, sa)) == sorted(map(str, sb)))
+                and len(set(map(str, sa))) == len(sa) and len(set(map(str, sb))) == len(sb)
+                and (sorted(map(str, sa)) == sorted(map(str, sb)) or len(set(map(str, sa)) & set(map(str, sb))) >= 2))
     if pairable:
         va, vb = va.assign(seed=va["seed"].astype(str)), vb.assign(seed=vb["seed"].astype(str))
         merged = va.merge(vb, on="seed", suffixes=("_a", "_b"))
