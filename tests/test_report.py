@@ -299,7 +299,8 @@ def test_loss_labels_and_softmax_slice(tmp_path):
     out = tmp_path / "s.md"
     summary_md.write_summary_md(df, out)
     md = out.read_text()
-    assert "full-softmax runs (1) used a corpus slice / vocabulary cap: max_docs=3,000, max_vocab=10,000" in md
+    assert ("- 2 models (ns, softmax) were trained on a corpus slice / vocabulary cap: max_docs=3,000, "
+            "max_vocab=10,000; compare them only with each other.") in md
     assert "No gensim reference runs were given" in md
 
 

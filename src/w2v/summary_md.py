@@ -310,18 +310,21 @@ def _settings_lines(df: pd.DataFrame) -> list[str]:
     else:
         lines.append("- The restrict-vocab N of the analogy evaluation is not recorded in eval.json.")
     if "cfg.loss" in df:
-        soft = df[df["cfg.loss"].astype(str) == "softmax"]
-        if len(soft):
+        models = unique_models(df)
+        sliced = pd.Series(False, index=models.index)
+        for key in ("cfg.max_docs", "cfg.max_vocab"):
+            if key in models:
+                sliced |= pd.to_numeric(models[key], errors="coerce").fillna(0) > 0
+        part = models[sliced]
+        if len(part):
             caps = []
             for key in ("cfg.max_docs", "cfg.max_vocab"):
-                if key in soft:
-                    vals = pd.to_numeric(soft[key], errors="coerce").dropna().unique()
+                if key in part:
+                    vals = pd.to_numeric(part[key], errors="coerce").dropna().unique()
                     caps += [f"{key.removeprefix('cfg.')}={int(v):,}" for v in sorted(vals) if v > 0]
-            if caps:
-                lines.append(f"- The full-softmax runs ({len(soft)}) used a corpus slice / vocabulary cap: "
-                             + ", ".join(caps) + "; compare them with the other losses with care.")
-            else:
-                lines.append(f"- The full-softmax runs ({len(soft)}) used the whole corpus and vocabulary.")
+            losses = ", ".join(sorted(part["cfg.loss"].dropna().astype(str).unique()))
+            lines.append(f"- {len(part)} models ({losses}) were trained on a corpus slice / vocabulary cap: "
+                         + ", ".join(caps) + "; compare them only with each other.")
     absent = df["cls_absent"].dropna().unique() if "cls_absent" in df else []
     for reason in absent:
         lines.append(f"- Classifier absent: {reason}")
