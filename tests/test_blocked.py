@@ -29,23 +29,20 @@ def test_block_loss_and_both_gradients_match_finite_differences():
     new_wo = wo.copy()
     loss, neu1e = blocked.softmax_block(h.copy(), rows, targets, new_wo, lr)
     assert loss == pytest.approx(_nll(h64, wo64, rows, targets), rel=1e-6)
-    eps = 1e-4
-    grad_h = np.zeros((B, d))
-    for i in range(B):
-        for k in range(d):
-            up, down = h64.copy(), h64.copy()
-            up[i, k] += eps
-            down[i, k] -= eps
-            grad_h[i, k] = (_nll(up, wo64, rows, targets) - _nll(down, wo64, rows, targets)) / (2 * eps)
+    grad_h = _central_differences(lambda x: _nll(x, wo64, rows, targets), h64)
     assert np.allclose(neu1e, -lr * grad_h, atol=1e-5)  # -lr dL/dh for the inputs
-    grad_wo = np.zeros((V, d))
-    for v in range(V):
-        for k in range(d):
-            up, down = wo64.copy(), wo64.copy()
-            up[v, k] += eps
-            down[v, k] -= eps
-            grad_wo[v, k] = (_nll(h64, up, rows, targets) - _nll(h64, down, rows, targets)) / (2 * eps)
+    grad_wo = _central_differences(lambda x: _nll(h64, x, rows, targets), wo64)
     assert np.allclose(wo - new_wo, lr * grad_wo, atol=1e-5)  # wo took its SGD step in place
+
+
+def _central_differences(f, x, eps=1e-4):
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        up, down = x.copy(), x.copy()
+        up[idx] += eps
+        down[idx] -= eps
+        grad[idx] = (f(up) - f(down)) / (2 * eps)
+    return grad
 
 
 @pytest.mark.parametrize("model", ["sg", "cbow"])

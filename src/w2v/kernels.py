@@ -656,6 +656,19 @@ def _prefetch_target(loss_kind, wo, target, tab, hot, o):
         _prefetch_moments(o, target)
 
 
+@njit(**_fast)
+def _subsample(ids, seg_bounds, s, keep, state, sent):
+    """Subsample segment ``s`` into ``sent[:n]`` (word ``w`` kept with probability ``keep[w]``); return n."""
+    n = 0
+    for p in range(seg_bounds[s], seg_bounds[s + 1]):
+        w = ids[p]
+        kp = keep[w]
+        if kp >= 1.0 or _uniform(state) < kp:
+            sent[n] = w
+            n += 1
+    return n
+
+
 @njit(nogil=True, fastmath=True, cache=True)
 def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
                 alias_prob, alias_idx, log_q, points, codes, lengths,
@@ -744,14 +757,7 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, iparams, state, tab, o_in, o_ou
     n_words = 0
     n_kept = 0
     for s in range(s0, s1):
-        # subsample the segment into sent[:n]
-        n = 0
-        for p in range(seg_bounds[s], seg_bounds[s + 1]):
-            w = ids[p]
-            kp = keep[w]
-            if kp >= 1.0 or _uniform(state) < kp:
-                sent[n] = w
-                n += 1
+        n = _subsample(ids, seg_bounds, s, keep, state, sent)
         n_words += seg_bounds[s + 1] - seg_bounds[s]
         n_kept += n
         for i in range(n):
@@ -850,13 +856,7 @@ def softmax_examples(ids, seg_bounds, s0, s1, keep, iparams, state, inp, in_ptr,
     in_ptr[0] = 0
     tg_ptr[0] = 0
     for s in range(s0, s1):
-        n = 0
-        for p in range(seg_bounds[s], seg_bounds[s + 1]):
-            w = ids[p]
-            kp = keep[w]
-            if kp >= 1.0 or _uniform(st) < kp:
-                sent[n] = w
-                n += 1
+        n = _subsample(ids, seg_bounds, s, keep, st, sent)
         n_words += seg_bounds[s + 1] - seg_bounds[s]
         n_kept += n
         for i in range(n):
