@@ -542,8 +542,8 @@ class _Epochs:
     def __init__(self, kern, cfg: TrainConfig, inputs: abi.KernelInputs, fparams: np.ndarray, chunk_rows, release):
         self.kern, self.cfg, self.inputs, self.fparams = kern, cfg, inputs, fparams
         self.chunk_rows, self.release = chunk_rows, release
-        # the full softmax with SGD trains in blocks through BLAS, which runs on every core itself:
-        # one thread drives it
+        # the full softmax with SGD trains in blocks through BLAS, which runs the products on
+        # --workers threads itself: one Python thread drives it
         self.blocked = blocked_softmax(cfg)
         self.threads = 1 if self.blocked else cfg.workers
         self.total_words = int(inputs.ids.size)
