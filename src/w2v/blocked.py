@@ -18,7 +18,7 @@ each block of ``B`` of them is three matrix products (``H Wᵀ`` for the logits,
   first order in the rate.
 
 This path trains with SGD; Adam and AdaGrad keep the per-example kernel. BLAS runs
-the products on all cores, so one Python thread drives it.
+the products on ``--workers`` threads (``w2v.train`` limits them), so one Python thread drives it.
 """
 
 from __future__ import annotations
