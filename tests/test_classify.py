@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 import pytest
+from negation import negation_documents
 
 from w2v import classify as C
 from w2v.cli import main
@@ -415,18 +416,11 @@ def test_cli_with_a_vectors_file_and_limit(tmp_path):
 def _negation(tmp_path, n_train=300, n_test=200, seed=0):
     """Both classes hold "not", "good" and "bad" once each: only the bigram "not good" or
     "not bad" tells them apart."""
-    rng = np.random.default_rng(seed)
     docs, lines = [], []
-    for split, n in (("train", n_train), ("test", n_test)):
-        for i in range(n):
-            label = ["neg", "pos"][i % 2]
-            pair, other = (["not", "bad"], "good") if label == "pos" else (["not", "good"], "bad")
-            words = list(rng.choice(NOISE, 6))
-            words.insert(int(rng.integers(0, 7)), other)
-            at = int(rng.integers(0, 8))
-            words[at:at] = pair
-            docs.append({"id": f"{split}/{i}", "split": split, "label": label, "text": " ".join(words)})
-            lines.append(" ".join(words))
+    for is_train, i, label, words in negation_documents(NOISE, n_train, n_test, seed):
+        split = "train" if is_train else "test"
+        docs.append({"id": f"{split}/{i}", "split": split, "label": label, "text": " ".join(words)})
+        lines.append(" ".join(words))
     write_documents(docs, tmp_path / "documents.jsonl.gz")
     with atomic_open(tmp_path / "corpus.txt.gz") as fh:
         fh.write("\n".join(lines) + "\n")

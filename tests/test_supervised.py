@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from negation import negation_documents
 
 from w2v import classify as C
 from w2v import supervised as S
@@ -46,21 +47,8 @@ def _topics(n_train=200, n_test=100, seed=0, n_classes=3):
 
 def _negation(n_train=300, n_test=200, seed=0):
     """Both classes hold "not", "good" and "bad": only the pair "not good" / "not bad" tells them apart."""
-    rng = np.random.default_rng(seed)
-    noise = [f"n{j}" for j in range(20)]
-    docs, labels, is_train = [], [], []
-    for split, n in ((True, n_train), (False, n_test)):
-        for i in range(n):
-            label = ["neg", "pos"][i % 2]
-            pair, other = (["not", "bad"], "good") if label == "pos" else (["not", "good"], "bad")
-            words = list(rng.choice(noise, 6))
-            words.insert(int(rng.integers(0, 7)), other)
-            at = int(rng.integers(0, 8))
-            words[at:at] = pair
-            docs.append(words)
-            labels.append(label)
-            is_train.append(split)
-    return docs, labels, is_train
+    rows = negation_documents([f"n{j}" for j in range(20)], n_train, n_test, seed)
+    return [r[3] for r in rows], [r[2] for r in rows], [r[0] for r in rows]
 
 
 # ----------------------------------------------------------------- the step
