@@ -22,7 +22,8 @@ from typing import Callable, Iterable
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from w2v import __version__, blocked, engine, provenance
+from w2v import __version__, engine, provenance
+from w2v import blocked as blocked_mod
 from w2v import kernel_abi as abi
 from w2v.errors import W2VError
 from w2v.io import (atomic_dir, check_manifest, check_replaceable, read_json, read_npz, write_json,
@@ -385,7 +386,7 @@ def train(vocab, ids: np.ndarray, offsets: np.ndarray, config: TrainConfig,
     release = page_releaser(ids)
     if release is not None:
         release()
-    kern, compile_seconds, kernels_info = _obtain_kernels(t_start, inputs, base_fparams)
+    kern, compile_seconds, kernels_info = _obtain_kernels(t_start, inputs, base_fparams, blocked_softmax(cfg))
 
     epoch_run = _Epochs(kern, cfg, inputs, base_fparams, chunk_rows, release)
     history: list[dict] = []
@@ -510,7 +511,7 @@ def learning_rate(cfg: TrainConfig, progress: float) -> float:
     return max(lr0 * (1.0 - progress), lr0 * cfg.min_lr_ratio)
 
 
-def _obtain_kernels(t_start: float, inputs: abi.KernelInputs, fparams: np.ndarray):
+def _obtain_kernels(t_start: float, inputs: abi.KernelInputs, fparams: np.ndarray, blocked: bool = False):
     """The compiled kernels (built, or waited for, on first use), called once on an empty chunk before
     the epochs are timed; returns ``(kernels, seconds, train.json's kernels record)``.
 
@@ -519,7 +520,7 @@ def _obtain_kernels(t_start: float, inputs: abi.KernelInputs, fparams: np.ndarra
     """
     kern = engine.kernels()
     t0 = time.perf_counter()
-    _warm_up(kern, inputs, fparams)
+    _warm_up(kern, inputs, fparams, blocked)
     seconds = time.perf_counter() - t0
     here = kern.started >= t_start
     if here:
@@ -589,7 +590,7 @@ class _Epochs:
         kern, cfg, inputs, rows = self.kern, self.cfg, self.inputs, self.chunk_rows
         fparams = self.fparams.copy()
         loc_o = np.empty((2 * inputs.hot_o.size, cfg.dim), np.float32)  # this thread's hot rows + snapshot
-        examples = blocked.ExampleBuffers()
+        examples = blocked_mod.ExampleBuffers()
         try:
             while True:
                 with self.lock:
@@ -601,7 +602,7 @@ class _Epochs:
                     fparams[abi.F_LR] = learning_rate(cfg, (self.done + state["words"]) / self.total_work)
                 rng = kern.seed_state(cfg.seed, epoch, c)
                 if self.blocked:
-                    loss, n_ex, n_w, n_kept = blocked.train_chunk(kern, inputs, rows[c, 0], rows[c, 1],
+                    loss, n_ex, n_w, n_kept = blocked_mod.train_chunk(kern, inputs, rows[c, 0], rows[c, 1],
                                                                   float(fparams[abi.F_LR]), rng, examples)
                 else:
                     args = inputs.chunk_args(rows[c, 0], rows[c, 1], fparams, rng, loc_o)
@@ -662,14 +663,14 @@ def _slots(hot: np.ndarray, n: int) -> np.ndarray:
     return slot
 
 
-def _warm_up(kern, inputs: abi.KernelInputs, fparams: np.ndarray) -> None:
+def _warm_up(kern, inputs: abi.KernelInputs, fparams: np.ndarray, blocked: bool = False) -> None:
     """Call ``train_chunk`` once on an empty chunk of the real inputs: the JIT compiles it here, a
     compiled module has its arguments checked; nothing is trained (hot rows are loaded and merged
     back unchanged)."""
     loc_o = np.empty((2 * inputs.hot_o.size, inputs.wi.shape[1]), np.float32)
     kern.train_chunk(*inputs.chunk_args(0, 0, fparams.copy(), kern.seed_state(1, 0, 0), loc_o))
-    if inputs.iparams[abi.I_LOSS] == abi.SOFTMAX:
-        blocked.train_chunk(kern, inputs, 0, 0, 0.0, kern.seed_state(1, 0, 0), blocked.ExampleBuffers())
+    if blocked:  # and the walk of the blocked full softmax (blocked_softmax)
+        blocked_mod.train_chunk(kern, inputs, 0, 0, 0.0, kern.seed_state(1, 0, 0), blocked_mod.ExampleBuffers())
 
 
 def _progress_bar(total: int, enabled: bool):
