@@ -143,6 +143,36 @@ def test_scdv_soft_assignments_shapes_and_sparsity():
     assert np.abs(dense[~kept]).max() < thres <= np.abs(s[kept]).min()
 
 
+@pytest.mark.parametrize("covariance", C.COVARIANCES)
+def test_scdv_mixture_covariance(covariance):
+    # One covariance shared by the components (tied, SCDV's) makes the log-odds of two components
+    # linear in the vector (as in linear discriminant analysis); one per component makes it quadratic.
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal([0, 0, 0], [1, .3, .5], (100, 3)), rng.normal([4, 1, 0], [.4, 1, 1.5], (100, 3))])
+    probs = C._soft_clusters(x, np.ones(200, dtype=bool), 2, seed=0, covariance=covariance)
+    inside = probs.min(axis=1) > 1e-9
+    logit = np.log(probs[inside, 1]) - np.log(probs[inside, 0])
+    design = np.hstack([np.ones((inside.sum(), 1)), x[inside]])
+    residual = logit - design @ np.linalg.lstsq(design, logit, rcond=None)[0]
+    assert inside.sum() >= 50 and np.abs(logit).max() > 10
+    if covariance == "tied":
+        assert np.abs(residual).max() < 1e-6
+    else:
+        assert np.abs(residual).max() > 1.0
+
+
+def test_scdv_defaults_are_the_papers():
+    assert (C.SCDV_CLUSTERS, C.SCDV_SPARSITY) == (60, 0.04)
+    rng = np.random.default_rng(2)
+    words = [f"w{i}" for i in range(80)]
+    kv = StandIn(words, rng.normal(size=(80, 3)))
+    docs = [list(rng.choice(words, 6)) for _ in range(30)]
+    assert C.document_vectors(docs, kv, "scdv").shape[1] == 60 * 3
+    assert C.document_vectors(docs, kv, "cluster").shape[1] == C.N_CLUSTERS * 3
+    with pytest.raises(W2VError, match="covariance 'full' is unknown"):
+        C.document_vectors(docs, kv, "scdv", covariance="full")
+
+
 def test_scdv_blocks_give_the_same_vectors(monkeypatch):
     rng = np.random.default_rng(1)
     words = [f"w{i}" for i in range(30)]
@@ -463,6 +493,32 @@ def test_c_is_chosen_without_the_test_labels(tmp_path, method):
     assert sel["grid"] == list(C.C_GRIDS[method]) and sel["n_validation"] == 30 and sel["split_seed"] == 3
     assert a["settings"]["C"] in sel["grid"]
     assert C.score(lc, None, method, seed=4, C="auto")["settings"]["C_selection"]["split_seed"] == 4
+
+
+@pytest.mark.parametrize("pooling", ["mean", "scdv"])
+def test_svm_on_document_vectors(tmp_path, pooling):
+    docs, corpus, kv = _synthetic(tmp_path, n_train=300, n_test=200)
+    lc = C.load_corpus(docs, corpus)
+    a = C.score(lc, kv, "svm", pooling, seed=3, n_clusters=4)
+    assert a["accuracy"] > 0.9 and a["method"] == "svm" and a["pooling"] == pooling
+    sel = a["settings"]["C_selection"]
+    assert sel["grid"] == list(C.C_GRIDS["svm"]) and a["settings"]["C"] in sel["grid"] and sel["n_validation"] == 30
+    assert a["settings"]["scale"] == ("none" if pooling == "scdv" else "standard")
+    test = ~lc.is_train
+    lc.labels[test] = np.where(lc.labels[test] == "pos", "neg", "pos")  # every test label wrong
+    b = C.score(lc, kv, "svm", pooling, seed=3, n_clusters=4)
+    assert b["accuracy"] == pytest.approx(1 - a["accuracy"]) and b["settings"]["C_selection"] == sel
+    with pytest.raises(W2VError, match="apply to tfidf_logreg and tfidf_svm only"):
+        C.score(lc, kv, "svm", pooling, C=1.0)
+
+
+def test_result_records_peak_memory(tmp_path):
+    import resource
+
+    docs, corpus, _ = _synthetic(tmp_path, n_train=60, n_test=40)
+    r = C.classify(docs, corpus, None, "tfidf_logreg")
+    now = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+    assert 10 < r["peak_rss_mb"] <= now + 0.1  # this process's peak so far, in MB
 
 
 def test_cli_tfidf_options_recorded_and_checked(tmp_path, capsys):

@@ -25,8 +25,9 @@ matrix (no Python loop per token):
   order of their first member type, so the layout does not depend on k-means'
   label numbering.
 - ``scdv``  sparse composite document vectors (Mekala et al. 2017): a Gaussian
-  mixture (``n_clusters`` = 50 components, diagonal covariances, seeded) is
-  fitted on the vectors of the token types of the training documents; every
+  mixture (``n_clusters`` = 60 components, one covariance matrix shared by all
+  components (``covariance="tied"``, the paper's; ``"diag"``: a diagonal one per
+  component), seeded) is fitted on the vectors of the token types of the training documents; every
   type's word-topic vector is the concatenation over components of
   ``p(k|w) v_w`` (posteriors below ``SCDV_PRUNE`` are dropped, the rest kept as
   they are), weighted by ``idf(w)``; the document vector is the count-weighted sum
@@ -52,6 +53,8 @@ Methods (every result has the same fields):
   standard-normal vector per token type that has a vector in ``vectors`` when
   vectors are given (same vocabulary and dimension), else per token type of the
   training documents, with ``dim`` dimensions;
+- ``svm``          a linear SVM (``LinearSVC``) on the same document vectors, scaled
+  as for the MLP, ``C`` chosen on a validation split (below); SCDV's classifier;
 - ``tfidf_logreg`` TF-IDF of the same tokens (sublinear tf, smooth idf, L2 rows,
   fitted on the training documents) and ``LogisticRegression(C=10)``; on 20NG
   (lower-cased ``[a-z0-9]+`` tokens, headers kept) this gives 85.8% where the
@@ -63,7 +66,7 @@ Both TF-IDF baselines take ``ngrams`` 1 (the corpus tokens) or 2 (plus the
 bigrams of adjacent tokens within a document, kept when they occur in at least
 ``NGRAM_MIN_DF`` training documents; bigram columns are integer pairs of token
 ids, never strings, so memory stays that of a sparse matrix). ``C="auto"``
-(the default of ``tfidf_svm``) picks ``C`` from a grid by the accuracy on a
+(the default of ``tfidf_svm``, always for ``svm``) picks ``C`` from a grid by the accuracy on a
 stratified validation split of ``VALIDATION_FRACTION`` of the training documents
 (drawn with ``seed``; the TF-IDF weights of the selection runs are fitted on the
 rest of the training documents), then refits on all training documents; the test
@@ -114,16 +117,19 @@ __all__ = [
 ]
 
 POOLINGS = ("mean", "tfidf", "sif", "swem", "cluster", "scdv")
-METHODS = ("mlp", "random", "tfidf_logreg", "tfidf_svm")
+METHODS = ("mlp", "svm", "random", "tfidf_logreg", "tfidf_svm")
 TFIDF_METHODS = ("tfidf_logreg", "tfidf_svm")
 NGRAMS = (1, 2)
 NGRAM_MIN_DF = 2  # bigrams in fewer training documents are dropped (most bigrams occur once)
 LOGREG_C = 10.0  # the fixed C of tfidf_logreg (see the module docstring)
-C_GRIDS = {"tfidf_logreg": (1.0, 10.0, 100.0), "tfidf_svm": (0.1, 0.3, 1.0, 3.0, 10.0)}
+C_GRIDS = {"tfidf_logreg": (1.0, 10.0, 100.0), "tfidf_svm": (0.1, 0.3, 1.0, 3.0, 10.0),
+           "svm": (0.01, 0.1, 1.0, 10.0)}
 VALIDATION_FRACTION = 0.1
 SCALES = ("auto", "standard", "l2", "none")
 SIF_A = 1e-3
-N_CLUSTERS = 50
+N_CLUSTERS = 50  # k-means clusters of the cluster pooling
+SCDV_CLUSTERS = 60  # mixture components of the scdv pooling (Mekala et al. 2017 on 20NG)
+COVARIANCES = ("tied", "diag")  # the scdv mixture's covariance: one shared full matrix, or diagonal per component
 SCDV_SPARSITY = 0.04  # SCDV's p = 4%: zero entries below 4% of the mean extreme value
 SCDV_PRUNE = 1e-3  # posteriors p(k|w) below this are dropped (keeps the word-topic matrix sparse)
 DEFAULT_HIDDEN = (256,)
@@ -312,9 +318,10 @@ def _first_member_order(assign: np.ndarray, k: int) -> np.ndarray:
     return rank
 
 
-def _soft_clusters(emb: np.ndarray, in_fit: np.ndarray, n_clusters: int, seed: int) -> np.ndarray:
-    """Posteriors p(k|w) (``n_types x n_clusters``, rows sum to 1) of a diagonal Gaussian
-    mixture fitted on the ``in_fit`` rows of ``emb``; columns ordered by first member type
+def _soft_clusters(emb: np.ndarray, in_fit: np.ndarray, n_clusters: int, seed: int,
+                   covariance: str = "tied") -> np.ndarray:
+    """Posteriors p(k|w) (``n_types x n_clusters``, rows sum to 1) of a Gaussian mixture
+    (``covariance``: ``tied`` or ``diag``) fitted on the ``in_fit`` rows of ``emb``; columns ordered by first member type
     (columns past the number of fitted types stay zero)."""
     from sklearn.mixture import GaussianMixture
 
@@ -326,7 +333,7 @@ def _soft_clusters(emb: np.ndarray, in_fit: np.ndarray, n_clusters: int, seed: i
     if k == 1:
         probs[:, 0] = 1.0
         return probs
-    gmm = GaussianMixture(k, covariance_type="diag", max_iter=50, reg_covar=1e-4, random_state=seed)
+    gmm = GaussianMixture(k, covariance_type=covariance, max_iter=50, reg_covar=1e-4, random_state=seed)
     post = gmm.fit(x[in_fit]).predict_proba(x)
     rank = _first_member_order(post.argmax(axis=1), k)
     probs[:, rank] = post
@@ -342,14 +349,14 @@ def _scdv_block(weighted: sp.csr_matrix, topic: sp.csr_matrix) -> sp.csr_matrix:
 
 
 def _scdv(weighted: sp.csr_matrix, emb: np.ndarray, fit: np.ndarray, in_fit: np.ndarray,
-          n_clusters: int, sparsity: float, seed: int) -> sp.csr_matrix:
+          n_clusters: int, sparsity: float, seed: int, covariance: str = "tied") -> sp.csr_matrix:
     """SCDV document vectors (see the module docstring) as a sparse float32 matrix.
 
     Computed in blocks of ``_SWEM_CHUNK`` documents, twice (once for the threshold's
     statistics over the training documents, once to keep the sparsified block), so
     that the dense-ish unsparsified matrix never exists in full."""
     n_types, d = emb.shape
-    probs = _soft_clusters(emb, in_fit, n_clusters, seed)
+    probs = _soft_clusters(emb, in_fit, n_clusters, seed, covariance)
     rows, ks = np.nonzero(probs >= SCDV_PRUNE)
     vals = (probs[rows, ks][:, None] * np.asarray(emb, dtype=np.float64)[rows]).ravel()
     cols = (ks[:, None] * d + np.arange(d)[None, :]).ravel()
@@ -381,7 +388,7 @@ def _scdv(weighted: sp.csr_matrix, emb: np.ndarray, fit: np.ndarray, in_fit: np.
 
 def _pool(counts: sp.csr_matrix, emb: np.ndarray, pooling: str, fit: np.ndarray,
           token_freq: np.ndarray, a: float, n_clusters: int, seed: int,
-          sparsity: float = SCDV_SPARSITY) -> np.ndarray:
+          sparsity: float = SCDV_SPARSITY, covariance: str = "tied") -> np.ndarray:
     """Pool rows of ``counts`` (columns = rows of ``emb``) into document vectors."""
     n = np.asarray(counts.sum(axis=1)).ravel()
     if pooling in ("mean", "swem"):
@@ -395,7 +402,7 @@ def _pool(counts: sp.csr_matrix, emb: np.ndarray, pooling: str, fit: np.ndarray,
         idf = np.log((1.0 + n_fit) / (1.0 + df)) + 1.0
         weighted = counts @ sp.diags(idf)
         if pooling == "scdv":
-            return _scdv(weighted, emb, fit, df > 0, n_clusters, sparsity, seed)
+            return _scdv(weighted, emb, fit, df > 0, n_clusters, sparsity, seed, covariance)
         z = np.asarray(weighted.sum(axis=1)).ravel()
         if pooling == "tfidf":
             return _safe_divide(np.asarray(weighted @ emb, dtype=np.float64), z)
@@ -417,8 +424,9 @@ def _pool(counts: sp.csr_matrix, emb: np.ndarray, pooling: str, fit: np.ndarray,
 
 
 def document_vectors(docs, kv, pooling: str = "mean", fit_mask=None, *, a: float = SIF_A,
-                     n_clusters: int = N_CLUSTERS, seed: int = 0, case_fallback: bool | None = None,
-                     rows: np.ndarray | None = None, sparsity: float = SCDV_SPARSITY):
+                     n_clusters: int | None = None, seed: int = 0, case_fallback: bool | None = None,
+                     rows: np.ndarray | None = None, sparsity: float = SCDV_SPARSITY,
+                     covariance: str = "tied"):
     """Return the document vectors (float64, ``n_docs x d``; ``2d`` for ``swem``, ``n_clusters x d`` for
     ``cluster``; for ``scdv`` a sparse float32 ``n_docs x (n_clusters x d)`` CSR matrix).
 
@@ -428,7 +436,8 @@ def document_vectors(docs, kv, pooling: str = "mean", fit_mask=None, *, a: float
     that IDF (``tfidf``, ``cluster``), p(w) and the principal component (``sif``)
     and the k-means centroids (``cluster``, seeded with ``seed``), the Gaussian
     mixture and the sparsity threshold (``scdv``, ``sparsity``) are fitted on.
-    ``rows`` (from :func:`lookup_rows`) skips the vocabulary lookup.
+    ``rows`` (from :func:`lookup_rows`) skips the vocabulary lookup. ``n_clusters``
+    None: ``N_CLUSTERS`` for ``cluster``, ``SCDV_CLUSTERS`` for ``scdv``.
     """
     tc = docs if isinstance(docs, TokenCounts) else count_tokens(docs)
     n_docs = tc.counts.shape[0]
@@ -437,6 +446,9 @@ def document_vectors(docs, kv, pooling: str = "mean", fit_mask=None, *, a: float
         raise ValueError(f"fit_mask has shape {fit.shape}; expected ({n_docs},)")
     if pooling not in POOLINGS:
         raise W2VError(f"pooling {pooling!r} is unknown; choose one of {', '.join(POOLINGS)}")
+    if covariance not in COVARIANCES:
+        raise W2VError(f"covariance {covariance!r} is unknown; choose one of {', '.join(COVARIANCES)}")
+    n_clusters = _n_clusters(n_clusters, pooling)
     if rows is None:
         rows = lookup_rows(tc.types, kv, case_fallback)
     covered = np.flatnonzero(rows >= 0)
@@ -444,7 +456,13 @@ def document_vectors(docs, kv, pooling: str = "mean", fit_mask=None, *, a: float
     total = fit_counts.sum()
     token_freq = np.asarray(fit_counts[:, covered].sum(axis=0)).ravel() / total if total else np.zeros(len(covered))
     emb = np.asarray(kv.vectors)[rows[covered]]
-    return _pool(tc.counts[:, covered], emb, pooling, fit, token_freq, a, n_clusters, seed, sparsity)
+    return _pool(tc.counts[:, covered], emb, pooling, fit, token_freq, a, n_clusters, seed, sparsity, covariance)
+
+
+def _n_clusters(n_clusters: int | None, pooling: str) -> int:
+    if n_clusters is None:
+        return SCDV_CLUSTERS if pooling == "scdv" else N_CLUSTERS
+    return int(n_clusters)
 
 
 def _resolve_scale(scale: str, pooling: str) -> str:
@@ -526,7 +544,7 @@ def _tfidf(counts: sp.csr_matrix, fit: np.ndarray) -> sp.csr_matrix:
 
 
 def _linear_model(method: str, c: float, seed: int):
-    if method == "tfidf_svm":
+    if method in ("tfidf_svm", "svm"):
         from sklearn.svm import LinearSVC
 
         return LinearSVC(C=c, max_iter=5000, random_state=seed)
@@ -535,9 +553,12 @@ def _linear_model(method: str, c: float, seed: int):
     return LogisticRegression(C=c, max_iter=1000, random_state=seed)
 
 
-def _choose_c(method: str, counts: sp.csr_matrix, y: np.ndarray, train: np.ndarray, seed: int):
+def _choose_c(method: str, features, y: np.ndarray, train: np.ndarray, seed: int):
     """Pick C from ``C_GRIDS[method]`` by accuracy on a seeded, stratified validation split of
-    the training documents (ties: the smaller C); returns (C, the selection record)."""
+    the training documents (ties: the smaller C); returns (C, the selection record).
+
+    ``features(fit)`` gives the feature matrix of every document with whatever it fits
+    (TF-IDF's idf) fitted on the documents of the boolean mask ``fit``."""
     from sklearn.model_selection import train_test_split
 
     idx = np.flatnonzero(train)
@@ -546,7 +567,7 @@ def _choose_c(method: str, counts: sp.csr_matrix, y: np.ndarray, train: np.ndarr
     fit_idx, val_idx = train_test_split(idx, test_size=VALIDATION_FRACTION, random_state=seed, stratify=stratify)
     fit = np.zeros(len(y), dtype=bool)
     fit[fit_idx] = True
-    x = _tfidf(counts, fit)
+    x = features(fit)
     grid = C_GRIDS[method]
     accuracy = []
     for c in grid:
@@ -559,13 +580,14 @@ def _choose_c(method: str, counts: sp.csr_matrix, y: np.ndarray, train: np.ndarr
 
 def score(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "mean", seed: int = 0,
           hidden: Sequence[int] = DEFAULT_HIDDEN, *, scale: str = "auto", alpha: float = 1e-4,
-          dim: int = 100, n_clusters: int = N_CLUSTERS, case_fallback: bool | None = None,
+          dim: int = 100, n_clusters: int | None = None, case_fallback: bool | None = None,
           max_iter: int = 200, sparsity: float = SCDV_SPARSITY, ngrams: int = 1,
-          C: float | str | None = None) -> dict:
+          C: float | str | None = None, covariance: str = "tied") -> dict:
     """Fit on the training documents of ``corpus`` and score on its test documents.
 
     ``ngrams`` and ``C`` (a number, ``"auto"`` or None: 10 for ``tfidf_logreg``,
-    ``"auto"`` for ``tfidf_svm``) apply to the TF-IDF methods only.
+    ``"auto"`` for ``tfidf_svm``) apply to the TF-IDF methods only; ``svm`` always
+    chooses its ``C`` on a validation split.
 
     Returns a dict with ``status`` ("ok"), ``method``, ``pooling`` (None for
     the TF-IDF methods), ``accuracy``, ``macro_f1``, ``n_train``, ``n_test``,
@@ -582,6 +604,7 @@ def score(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "
         raise W2VError(f"method {method!r} is unknown; choose one of {', '.join(METHODS)}")
     if ngrams not in NGRAMS:
         raise W2VError(f"ngrams {ngrams!r} is not supported; choose 1 (tokens) or 2 (tokens and bigrams)")
+    n_clusters = _n_clusters(n_clusters, pooling)
     if method not in TFIDF_METHODS and (ngrams != 1 or C is not None):
         raise W2VError(f"--ngrams and --C apply to {' and '.join(TFIDF_METHODS)} only; "
                        f"leave them out for method {method}")
@@ -610,7 +633,7 @@ def score(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "
             C = LOGREG_C if method == "tfidf_logreg" else "auto"
         selection = None
         if C == "auto":
-            C, selection = _choose_c(method, counts, y, train, seed)
+            C, selection = _choose_c(method, lambda fit: _tfidf(counts, fit), y, train, seed)
         x = _tfidf(counts, train)
         del counts
         clf = _linear_model(method, float(C), seed)
@@ -635,19 +658,26 @@ def score(corpus: LabelledCorpus, kv=None, method: str = "mlp", pooling: str = "
             kv_used = kv
         oov = _oov_rate(corpus.counts, rows >= 0)
         x = document_vectors(corpus, kv_used, pooling, train, rows=rows, n_clusters=n_clusters, seed=seed,
-                             sparsity=sparsity)
+                             sparsity=sparsity, covariance=covariance)
         scale = _resolve_scale(scale, pooling)
         x = _scale(x, train, scale)
-        clf = MLPClassifier(hidden_layer_sizes=tuple(hidden), alpha=alpha, early_stopping=True,
-                            validation_fraction=0.1, max_iter=max_iter, random_state=seed)
-        clf.fit(x[train], y[train])
+        if method == "svm":
+            C, selection = _choose_c(method, lambda fit: x, y, train, seed)
+            clf = _linear_model(method, float(C), seed)
+            clf.fit(x[train], y[train])
+            settings.update({"scale": scale, "C": float(C), "C_selection": selection})
+        else:
+            clf = MLPClassifier(hidden_layer_sizes=tuple(hidden), alpha=alpha, early_stopping=True,
+                                validation_fraction=0.1, max_iter=max_iter, random_state=seed)
+            clf.fit(x[train], y[train])
+            settings.update({"hidden": list(hidden), "alpha": alpha, "scale": scale, "early_stopping": True,
+                             "validation_fraction": 0.1, "max_iter": max_iter, "epochs_run": clf.n_iter_})
         pred = clf.predict(x[test])
         n_features = x.shape[1]
-        settings.update({"hidden": list(hidden), "alpha": alpha, "scale": scale, "early_stopping": True,
-                         "validation_fraction": 0.1, "max_iter": max_iter, "epochs_run": clf.n_iter_})
         if pooling in ("cluster", "scdv"):
             settings["n_clusters"] = n_clusters
         if pooling == "scdv":
+            settings["covariance"] = covariance
             settings["sparsity"] = sparsity
             settings["feature_density"] = float(x.nnz / max(1, x.shape[0] * x.shape[1]))
         if method == "random":
@@ -678,10 +708,10 @@ def _load_vectors(path: Path, limit: int | None):
 def classify(docs_path: str | os.PathLike, corpus_path: str | os.PathLike, vectors_path=None,
              method: str = "mlp", pooling: str = "mean", seed: int = 0,
              hidden: Sequence[int] = DEFAULT_HIDDEN, out: str | os.PathLike | None = None, *,
-             scale: str = "auto", alpha: float = 1e-4, dim: int = 100, n_clusters: int = N_CLUSTERS,
+             scale: str = "auto", alpha: float = 1e-4, dim: int = 100, n_clusters: int | None = None,
              limit: int | None = None, allow_missing: bool = False,
              case_fallback: bool | None = None, sparsity: float = SCDV_SPARSITY, ngrams: int = 1,
-             C: float | str | None = None) -> dict:
+             C: float | str | None = None, covariance: str = "tied") -> dict:
     """Classify the documents of a data set and return (and write to ``out``) the metrics.
 
     ``vectors_path`` is a model directory, a word2vec-format file, an already
@@ -713,11 +743,23 @@ def classify(docs_path: str | os.PathLike, corpus_path: str | os.PathLike, vecto
         kv = _load_vectors(vpath, limit)
     corpus = load_corpus(docs_path, corpus_path, keep_tokens=ngrams == 2 or method == SUPERVISED)
     result = score(corpus, kv, method, pooling, seed, hidden, scale=scale, alpha=alpha, dim=dim,
-                   n_clusters=n_clusters, case_fallback=case_fallback, sparsity=sparsity, ngrams=ngrams, C=C)
+                   n_clusters=n_clusters, case_fallback=case_fallback, sparsity=sparsity, ngrams=ngrams, C=C,
+                   covariance=covariance)
     result.update(header)
     result["settings"]["limit"] = limit
     result["n_unsup_skipped"] = corpus.n_skipped
     result["seconds"] = time.perf_counter() - start
+    result["peak_rss_mb"] = _peak_rss_mb()
     if out is not None:
         write_json(out, result)
     return result
+
+
+def _peak_rss_mb() -> float | None:
+    """Peak resident memory of this process so far, in MB (None where the platform has no getrusage)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not on POSIX
+        return None
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+    return round(kb * 1024 / 1e6, 1)

@@ -34,7 +34,8 @@ def _c_value(text: str):
 
 def register(subparsers) -> None:
     """Add the ``classify`` subcommand."""
-    from w2v.classify import DEFAULT_HIDDEN, METHODS, NGRAM_MIN_DF, NGRAMS, POOLINGS, SCALES, SCDV_SPARSITY
+    from w2v.classify import (COVARIANCES, DEFAULT_HIDDEN, METHODS, N_CLUSTERS, NGRAM_MIN_DF, NGRAMS, POOLINGS,
+                              SCALES, SCDV_CLUSTERS, SCDV_SPARSITY)
     from w2v.supervised import SUPERVISED
 
     p = subparsers.add_parser(
@@ -47,7 +48,8 @@ def register(subparsers) -> None:
     p.add_argument("--vectors", default=None,
                    help="model directory (DIR/vectors.bin) or word2vec-format file (text, binary, .gz)")
     p.add_argument("--method", choices=METHODS + (SUPERVISED,), default="mlp",
-                   help="mlp: MLP on pooled word vectors; random: the same with seeded random vectors; "
+                   help="mlp: MLP on pooled word vectors; svm: linear SVM on them (C chosen on a "
+                        "validation split); random: the same with seeded random vectors; "
                         "tfidf_logreg: TF-IDF + logistic regression; tfidf_svm: TF-IDF + linear SVM; "
                         "supervised: fastText's classifier (words and hashed bigrams), word rows started "
                         "from --vectors (random rows of --dim dimensions without), epochs, learning rate "
@@ -70,9 +72,12 @@ def register(subparsers) -> None:
     p.add_argument("--dim", type=int, default=100,
                    help="dimension of random vectors (random, supervised) when --vectors is not given "
                         "(default: 100)")
-    p.add_argument("--clusters", type=int, default=50,
-                   help="k-means clusters of the cluster pooling, mixture components of the scdv "
-                        "pooling (default: %(default)s)")
+    p.add_argument("--clusters", type=int, default=None,
+                   help=f"k-means clusters of the cluster pooling (default: {N_CLUSTERS}), mixture "
+                        f"components of the scdv pooling (default: {SCDV_CLUSTERS})")
+    p.add_argument("--covariance", choices=COVARIANCES, default="tied",
+                   help="scdv: the mixture's covariance, one full matrix shared by the components (tied, "
+                        "SCDV's) or a diagonal one per component (default: %(default)s)")
     p.add_argument("--sparsity", type=float, default=SCDV_SPARSITY,
                    help="scdv: zero entries below this fraction of the mean extreme value "
                         "(default: %(default)s)")
@@ -91,7 +96,7 @@ def run(args) -> int:
                       seed=args.seed, hidden=_hidden(args.hidden), out=args.out, scale=args.scale,
                       alpha=args.alpha, dim=args.dim, n_clusters=args.clusters, limit=args.limit,
                       allow_missing=args.allow_missing, sparsity=args.sparsity, ngrams=args.ngrams,
-                      C=None if args.C is None else _c_value(args.C))
+                      covariance=args.covariance, C=None if args.C is None else _c_value(args.C))
     if result["status"] == "absent":
         print(f"w2v classify: vectors absent ({result['reason']}); wrote {args.out}", file=sys.stderr)
     else:
@@ -99,6 +104,8 @@ def run(args) -> int:
         if result["method"] == "supervised":
             s = result["settings"]
             extra = f" {s['init']} init, epochs {s['epochs']} lr {s['lr']:g} bigrams {'on' if s['bigrams'] else 'off'}"
+        elif result["method"] == "svm":
+            extra = f" C {result['settings']['C']:g}"
         elif result["pooling"] is None:
             extra = f" ngrams {result['settings']['ngrams']} C {result['settings']['C']:g}"
         print(f"w2v classify: {result['method']}/{result['pooling']}{extra} accuracy {result['accuracy']:.4f} "
