@@ -428,3 +428,79 @@ def test_rare_words_without_frequency_tables_is_a_note(summary, tmp_path, drawn)
     out = plots.rare_words(summary, tmp_path / "rare.png")
     assert png_size(out) == (1050, 600)
     assert [t.get_text() for t in drawn[-1].axes[0].texts] == ["no frequency.csv for skip-gram vs CBOW or subsampling vs none"]
+
+
+def _classified() -> pd.DataFrame:
+    """Classifier results of three data sets (summary rows): w2v baseline over 3 seeds, gensim over 2,
+    single-run baselines (TF-IDF of tokens and of tokens + bigrams, random rows); no imdb bigram run."""
+    rows = []
+
+    def add(trainer, dataset, seed=None, study=None, **accs):
+        row = {"run": f"{trainer}/{dataset}/{seed}", "model_dir": f"{trainer}/{dataset}/{seed}", "trainer": trainer,
+               "study": study, "factor": study, "level": study, "dataset": dataset, "variant": "raw",
+               "seed": None if seed is None else str(seed)}
+        row.update({f"cls.{name}.accuracy": acc for name, acc in accs.items()})
+        rows.append(row)
+
+    for dataset, shift in (("imdb", 0.05), ("20newsgroups_stripped", -0.12), ("20newsgroups", 0.0)):
+        for seed, d in ((1, -0.01), (2, 0.0), (3, 0.01)):
+            add("w2v", dataset, seed, "baseline", mlp_mean=0.66 + shift + d, svm_scdv=0.80 + shift + d)
+        for seed, d in ((1, -0.005), (2, 0.005)):
+            add("gensim", dataset, seed, "reference", mlp_mean=0.70 + shift + d)
+        add("tfidf_logreg", dataset, tfidf_logreg=0.85 + shift)
+        if dataset != "imdb":
+            add("tfidf_logreg_bigrams", dataset, tfidf_logreg_bigrams=0.87 + shift)
+        add("random", dataset, random_mean=0.35 + shift)
+    return pd.DataFrame(rows)
+
+
+def test_classification_figure_one_panel_per_data_set(tmp_path, drawn):
+    df = _classified()
+    out = plots.classification(df, tmp_path / "c.png")
+    # 10 inches wide; per panel 0.27 inch a row + 1.2 (title, axis), 0.8 above for the title and legend
+    assert png_size(out) == (1500, round((0.27 * (6 + 6 + 5) + 3 * 1.2 + 0.8) * 150))
+    fig = drawn[-1]
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title().split("\n")[0] for ax in axes] == [
+        "20newsgroups (as distributed)", "20newsgroups_stripped (headers, footers and quotes removed)", "imdb"]
+    news = axes[0]
+    assert news.get_title().split("\n")[1] == "TF-IDF + logistic regression 85.0 %, target 83.0 %"
+    top_down = [t.get_text() for t in news.get_yticklabels()][::-1]
+    assert top_down == ["TF-IDF (tokens + bigrams) · tfidf_logreg_bigrams (n=1)",
+                        "TF-IDF (tokens) · tfidf_logreg (n=1)", "w2v baseline model · svm_scdv (n=3)", "gensim reference · mlp_mean (n=2)",
+                        "w2v baseline model · mlp_mean (n=3)", "random vectors · random_mean (n=1)"]
+    # bars for the rows with n >= 2 only: the 95 % t interval, 80/80.. ± t(0.975, 2)·1/√3 = ± 2.48 points
+    bars = sorted(news.containers, key=lambda c: c.lines[0].get_ydata()[0])
+    assert len(bars) == 3
+    (segment,) = bars[-1].lines[2][0].get_segments()  # svm_scdv, the top row with a bar
+    assert segment[:, 0] == pytest.approx([80.0 - 2.484, 80.0 + 2.484], abs=1e-3)
+    gensim = bars[1].lines[2][0].get_segments()[0][:, 0]
+    assert gensim == pytest.approx([70.0 - 6.353, 70.0 + 6.353], abs=1e-3)  # ± 12.706·0.00707/√2
+    dashed = [ln.get_xdata()[0] for ln in news.get_lines() if ln.get_linestyle() == "--"]
+    dotted = [ln.get_xdata()[0] for ln in news.get_lines() if ln.get_linestyle() == ":"]
+    assert dashed == pytest.approx([85.0]) and dotted == pytest.approx([83.0])
+    low, high = news.get_xlim()
+    assert 30.0 < low < 35.0 and 87.0 < high < 90.0  # from the data: random rows at 35 %, bigrams at 87 %
+    imdb = axes[2]
+    assert [ln.get_xdata()[0] for ln in imdb.get_lines() if ln.get_linestyle() == ":"] == pytest.approx([89.5])
+    assert len(imdb.get_yticklabels()) == 5  # no bigram run on imdb
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == ["w2v vectors", "gensim / pretrained vectors", "no trained vectors (TF-IDF, random)",
+                      "one run: no interval", "TF-IDF + logistic regression (tokens)", "target"]
+    renderer = _rendered(fig)
+    width, height = fig.bbox.width, fig.bbox.height
+    for ax in axes:
+        boxes = [t.get_window_extent(renderer) for t in ax.get_yticklabels()]
+        assert all(a.y1 <= b.y0 for a, b in zip(boxes, boxes[1:]))  # rows apart, none on another
+        assert all(b.x0 >= 0 for b in boxes)
+        title = ax.title.get_window_extent(renderer)
+        assert 0 <= title.x0 and title.x1 <= width and title.y1 <= height
+
+
+def test_report_figures_draw_the_classifiers_where_any_ran(tmp_path):
+    df = _classified()
+    for col in [m.column for m in report.METRICS]:
+        df[col] = np.nan
+    paths = plots.report_figures(df, tmp_path / "figs")
+    assert "classification.png" in [p.name for p in paths]
+    assert (tmp_path / "figs" / "classification.png").stat().st_size > 1000

@@ -23,12 +23,14 @@ import pandas as pd
 
 from w2v.errors import W2VError
 from w2v.io import atomic_open
-from w2v.report import METRICS, aggregate, level_label, negative_of, rare_word_table, study_rows, unique_models
+from w2v.report import (CLASSIFY_DATASETS, METRICS, aggregate, classifier_table, classify_datasets, level_label,
+                        negative_of, rare_word_table, study_rows, unique_models)
 
 __all__ = [
     "DPI",
     "PAIR_GROUPS",
     "analogy_pairs",
+    "classification",
     "factor_effects",
     "loss_curves",
     "rare_words",
@@ -861,6 +863,98 @@ def rare_words(df: pd.DataFrame, out: str | os.PathLike) -> Path:
     return _save(fig, out)
 
 
+#: The accuracy every classification panel is read against, besides the target: TF-IDF + logistic regression.
+_REFERENCE_CLASSIFIER = "tfidf_logreg"
+_ROW_INCHES = 0.27  # height of one classifier row: 8-point labels with room between them
+
+
+def _classifier_colour(row) -> tuple[str, str]:
+    """The colour of a classifier's point and what it stands for in the legend."""
+    if row["own_vectors"]:
+        return "tab:blue", "w2v vectors"
+    if row["transductive"] or row["trainer"] == "pretrained":
+        return "tab:purple", "gensim / pretrained vectors"
+    return "0.35", "no trained vectors (TF-IDF, random)"
+
+
+@_styled
+def classification(df: pd.DataFrame, out: str | os.PathLike) -> Path:
+    """Test accuracy of every classifier (:func:`w2v.report.classifier_table`), one panel per data set
+    (stacked, in :func:`w2v.report.classify_datasets` order): one row per vectors and classifier, best
+    at the top, labelled as in summary.md with the number of runs; a point at the mean with the 95 % t
+    interval of the mean as a bar (a hollow point without bar for one run), coloured by the vectors; a
+    dashed line at TF-IDF + logistic regression (tokens) and a dotted line at the target, where known."""
+    table = classifier_table(df) if len(df) else classifier_table(df.iloc[0:0])
+    datasets = classify_datasets(table["dataset"]) if len(table) else []
+    parts = [table[table["dataset"].isna()] if ds is None else table[table["dataset"] == ds] for ds in datasets]
+    heights = [_ROW_INCHES * len(p) + 1.2 for p in parts] or [2.0]  # + title (two lines) and x axis
+    top = 0.8  # inches for the title and the legend
+    fig, axes = plt.subplots(len(heights), 1, figsize=(10.0, sum(heights) + top), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    axes = list(axes[:, 0])
+    handles: dict[str, object] = {}
+    if not parts:
+        _empty(axes[0], "no classifier results (classify*.json)")
+    for ax, ds, part in zip(axes, datasets, parts):
+        part = part.iloc[::-1]  # matplotlib counts rows from the bottom: the best goes on top
+        y = np.arange(len(part))
+        lows, highs = [], []
+        for yi, (_, r) in zip(y, part.iterrows()):
+            colour, kind = _classifier_colour(r)
+            mean, half = r["accuracy_mean"] * 100, r["accuracy_ci95"] * 100
+            if math.isnan(half):
+                ax.plot([mean], [yi], "o", ms=6, mfc="white", mec=colour, mew=1.3, zorder=3)
+                half = 0.0
+            else:
+                ax.errorbar([mean], [yi], xerr=[[half], [half]], fmt="o", ms=6, color=colour, capsize=3,
+                            elinewidth=1.2, zorder=3)
+            handles.setdefault(kind, plt.Line2D([], [], marker="o", ls="none", ms=6, color=colour, label=kind))
+            lows.append(mean - half)
+            highs.append(mean + half)
+        if (part["n"] == 1).any():
+            handles.setdefault("one run", plt.Line2D([], [], marker="o", ls="none", ms=6, mfc="white", mec="0.35",
+                                                     mew=1.3, label="one run: no interval"))
+        reference = part[part["classifier"] == _REFERENCE_CLASSIFIER]["accuracy_mean"]
+        notes = []
+        if len(reference):
+            x = float(reference.max()) * 100
+            ax.axvline(x, ls="--", lw=1.1, color="tab:green", zorder=2)
+            handles.setdefault("reference", plt.Line2D([], [], ls="--", lw=1.1, color="tab:green",
+                                                       label="TF-IDF + logistic regression (tokens)"))
+            lows.append(x)
+            highs.append(x)
+            notes.append(f"TF-IDF + logistic regression {x:.1f} %")
+        target = float(part["target"].iloc[0]) * 100
+        if not math.isnan(target):
+            ax.axvline(target, ls=":", lw=1.5, color="tab:red", zorder=2)
+            handles.setdefault("target", plt.Line2D([], [], ls=":", lw=1.5, color="tab:red", label="target"))
+            lows.append(target)
+            highs.append(target)
+            notes.append(f"target {target:.1f} %")
+        lo, hi = min(lows), max(highs)
+        pad = max(0.5, 0.04 * (hi - lo))
+        ax.set_xlim(lo - pad, hi + pad)
+        ax.set_ylim(-0.6, len(part) - 0.4)
+        ax.set_yticks(y)
+        ax.set_yticklabels([f"{r['source']} · {r['classifier']} (n={int(r['n'])})" for _, r in part.iterrows()],
+                           fontsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_xlabel("test accuracy (%)")
+        name = "(no dataset)" if ds is None else ds
+        note = CLASSIFY_DATASETS.get(ds, "") if ds is not None else ""
+        ax.set_title(name + (f" ({note})" if note else "") + ("\n" + ", ".join(notes) if notes else ""),
+                     fontsize=10)
+    fig.suptitle("Classification accuracy: mean over runs with its 95 % t interval", y=1 - 0.15 / fig.get_figheight())
+    legend_top = 1 - 0.45 / fig.get_figheight()
+    order = ["w2v vectors", "gensim / pretrained vectors", "no trained vectors (TF-IDF, random)", "one run",
+             "reference", "target"]
+    if handles:
+        fig.legend(handles=[handles[k] for k in order if k in handles], loc="upper center",
+                   bbox_to_anchor=(0.5, legend_top), ncol=3, frameon=False, fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1, 1 - top / fig.get_figheight()))
+    return _save(fig, out)
+
+
 _EFFECT_METRICS = ("analogy_add_total", "ws353_spearman", "simlex_spearman", "cls_accuracy", "heldout_nll",
                    "words_per_sec")
 
@@ -869,8 +963,9 @@ def report_figures(df: pd.DataFrame, outdir: str | os.PathLike) -> list[Path]:
     """Write the report's figures into ``outdir``: one factor-effects figure per
     metric that has data, speed vs quality (and, when some models were trained on a
     corpus slice, the same for those in ``speed_vs_quality_slice.png``), the loss
-    curves and, where the model or sample study's runs have a frequency.csv, the
-    rare words (``rare_words.png``); return the paths."""
+    curves, where the model or sample study's runs have a frequency.csv, the rare
+    words (``rare_words.png``) and, where any classifier ran, the accuracy of every
+    classifier (``classification.png``); return the paths."""
     outdir = Path(outdir)
     written = []
     for metric in _EFFECT_METRICS:
@@ -885,4 +980,6 @@ def report_figures(df: pd.DataFrame, outdir: str | os.PathLike) -> list[Path]:
     written.append(loss_curves(df, outdir / "loss_curves.png"))
     if len(df) and _rare_word_panels(rare_word_table(df)):
         written.append(rare_words(df, outdir / "rare_words.png"))
+    if len(df) and len(classifier_table(df)):
+        written.append(classification(df, outdir / "classification.png"))
     return written

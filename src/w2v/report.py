@@ -36,6 +36,9 @@ from w2v.errors import W2VError
 from w2v.io import atomic_open
 
 __all__ = [
+    "CLASSIFIER_COLUMNS",
+    "CLASSIFY_COST_FIELDS",
+    "CLASSIFY_DATASETS",
     "CLASSIFY_TARGETS",
     "FREQUENCY_COLUMNS",
     "GROUP_KEYS",
@@ -43,9 +46,11 @@ __all__ = [
     "TAG_COLUMNS",
     "Difference",
     "Metric",
+    "accuracy_ci95",
     "aggregate",
     "baseline_level",
     "classifier_table",
+    "classify_datasets",
     "collect",
     "difference_ci",
     "gensim_pairs",
@@ -135,6 +140,17 @@ GROUP_KEYS = ("trainer", "study", "factor", "level", "dataset", "variant")
 #: Accuracy targets of the best document classifier, by dataset name fragment.
 CLASSIFY_TARGETS: dict[str, float] = {"20news": 0.83, "newsgroups": 0.83, "imdb": 0.895}
 
+#: The classification data sets in report order (others follow, by name), with what each is.
+CLASSIFY_DATASETS: dict[str, str] = {
+    "20newsgroups": "as distributed",
+    "20newsgroups_stripped": "headers, footers and quotes removed",
+    "imdb": "",
+}
+
+#: Cost fields of a classify JSON, each kept per classifier as ``cls.<name>.<field>``: wall seconds
+#: of the fit and peak resident memory of the process (MB).
+CLASSIFY_COST_FIELDS = ("seconds", "peak_rss_mb")
+
 _METRIC_BY_COLUMN = {m.column: m for m in METRICS}
 _STRING_COLUMNS = ("run", "model_dir", "own_study", "cls_common_name", "trainer", *TAG_COLUMNS, "cls_best_name", "cls_absent", "loss_per_epoch", "tag.studies",
                    "absent_reason")
@@ -201,8 +217,17 @@ def _pick(flat: Mapping[str, object], metric: Metric) -> float:
 
 
 def _classifier_name(path: Path, obj: Mapping) -> str:
+    """``method_pooling`` (``mlp_mean``, ``svm_scdv``), ``method`` alone without a pooling
+    (``tfidf_logreg``), ``_bigrams`` added where the features include bigrams (``settings.ngrams`` 2),
+    else the file name after ``classify``."""
     parts = [str(obj[k]) for k in ("method", "pooling") if obj.get(k) not in (None, "")]
     if parts:
+        settings = obj.get("settings") if isinstance(obj.get("settings"), Mapping) else {}
+        ngrams = _number(settings.get("ngrams"))
+        if ngrams == 2:
+            parts.append("bigrams")
+        elif ngrams > 2:
+            parts.append(f"{int(ngrams)}grams")
         return "_".join(parts)
     stem = path.name[: -len(".json")] if path.name.endswith(".json") else path.stem
     stem = stem.removeprefix("classify")
@@ -220,6 +245,10 @@ def _add_classify(row: dict, path: Path, obj: Mapping) -> None:
         if value > 1.0:
             value /= 100.0
         row[f"cls.{name}.{field}"] = value
+    for field in CLASSIFY_COST_FIELDS:  # the cost of the fit, where the JSON records it
+        value = _number(obj.get(field))
+        if not math.isnan(value):
+            row[f"cls.{name}.{field}"] = value
 
 
 _KIND_DIRS = ("models", "gensim", "baselines")
@@ -318,7 +347,8 @@ def collect(run_dirs: Iterable[str | os.PathLike | tuple], *, progress: bool = T
     Columns: ``run``, ``model_dir``, ``trainer``, the
     :data:`TAG_COLUMNS`, ``cfg.<key>`` for the train config, ``tag.<key>`` for
     other tags, one column per :data:`METRICS` entry, ``eval.<path>`` for every
-    number of eval.json, ``cls.<classifier>.accuracy`` / ``.macro_f1``,
+    number of eval.json, ``cls.<classifier>.accuracy`` / ``.macro_f1`` (and ``.seconds`` /
+    ``.peak_rss_mb``, the cost of the fit, where the classify JSON records it),
     ``cls_best_name`` / ``cls_best_accuracy`` / ``cls_best_macro_f1``, ``cls_common_name`` /
     ``cls_accuracy`` (:func:`common_classifier`), ``cls_absent`` (reasons of absent classifiers) and ``loss_per_epoch`` (JSON).
     """
@@ -695,43 +725,118 @@ def _target_for(dataset) -> float:
     return math.nan
 
 
-def _source(row: Mapping) -> str:
-    """Which vectors an aggregated row's classifiers used, in words."""
+def classify_datasets(names: Iterable) -> list:
+    """The distinct data set names of ``names`` in report order: :data:`CLASSIFY_DATASETS` first,
+    the others by name, a missing name (None) last."""
+    seen = list(dict.fromkeys(None if n is None or (isinstance(n, float) and math.isnan(n)) else str(n)
+                              for n in names))
+    order = list(CLASSIFY_DATASETS)
+
+    def key(name):
+        if name is None:
+            return (2, 0, "")
+        return (0, order.index(name), name) if name in order else (1, 0, name)
+
+    return sorted(seen, key=key)
+
+
+def _tfidf_source(name: str) -> str:
+    return "TF-IDF (tokens + bigrams)" if "bigrams" in name else "TF-IDF (tokens)"
+
+
+_SOURCES = {"gensim": "gensim reference", "pretrained": "pretrained vectors", "random": "random vectors",
+            "supervised_random": "random word rows (no w2v vectors)", "baseline": "no trained vectors"}
+
+
+def _source(row: Mapping, classifier: str | None = None) -> str:
+    """Which vectors an aggregated row's classifiers used, in words; ``classifier`` names the features
+    of a run without a trainer of its own (a TF-IDF classifier's)."""
     trainer = row.get("trainer")
     if trainer == "w2v":
         if row.get("study") in (None, "baseline"):
             return "w2v baseline model"
         return f"w2v, {row['study']}: {level_label(row.get('factor'), row.get('level'))}"
-    return {"gensim": "gensim reference", "pretrained": "pretrained vectors", "random": "random vectors",
-            "tfidf_logreg": "TF-IDF features", "supervised_random": "random word rows (no w2v vectors)",
-            "baseline": "no trained vectors"}.get(trainer, str(trainer))
+    if trainer in (None, "baseline") and str(classifier or "").startswith("tfidf"):
+        trainer = classifier
+    if str(trainer or "").startswith("tfidf"):
+        return _tfidf_source(str(trainer))
+    return _SOURCES.get(trainer, str(trainer))
+
+
+def _no_vectors(classifier: str) -> bool:
+    """Classifiers that read no trained word vectors: TF-IDF features, random rows."""
+    return classifier.startswith(("tfidf", "random"))
+
+
+def accuracy_ci95(values) -> float:
+    """Half-width of the 95 % t interval of the mean: ``t(0.975, n−1)·s/√n`` (NaN below two values)."""
+    v = _values(values)
+    if len(v) < 2:
+        return math.nan
+    sd = float(v.std(ddof=1))
+    return 0.0 if sd == 0 else _t_quantile(0.95, len(v) - 1) * sd / math.sqrt(len(v))
+
+
+#: Columns of :func:`classifier_table`.
+CLASSIFIER_COLUMNS = ("dataset", "variant", "trainer", "source", "classifier", "own_vectors", "transductive", "n",
+                      "accuracy_mean", "accuracy_sd", "accuracy_ci95", "macro_f1_mean", "macro_f1_sd",
+                      "seconds_mean", "peak_rss_mb_max", "target")
 
 
 def classifier_table(df: pd.DataFrame) -> pd.DataFrame:
-    """Every classifier's accuracy and macro-F1, mean ± sd over seeds, per model group.
+    """Every classifier's accuracy, macro-F1 and cost over seeds, per model group (:data:`GROUP_KEYS`).
 
-    Columns ``dataset, source, classifier, n, accuracy_mean, accuracy_sd,
-    macro_f1_mean, macro_f1_sd, target``; sorted by dataset, then accuracy (best first).
+    One row per group and classifier with a result. Columns :data:`CLASSIFIER_COLUMNS`:
+    ``source`` says which vectors in words; ``own_vectors``: the classifier read this project's
+    trained w2v vectors (baseline or study models; not random rows, TF-IDF, gensim or pretrained
+    vectors); ``transductive``: those vectors (w2v's or gensim's) were trained on every document's
+    text, the test documents' included; ``n`` runs; accuracy and macro-F1 mean and sample sd,
+    ``accuracy_ci95`` the half-width of the 95 % t interval of the mean accuracy (NaN for n = 1);
+    ``seconds_mean`` the mean wall seconds of one fit, ``peak_rss_mb_max`` the largest peak resident
+    memory (MB) of a fit (NaN where not recorded); ``target`` from :data:`CLASSIFY_TARGETS`.
+    Sorted by data set (:func:`classify_datasets`), then accuracy (best first).
     """
     df = unique_models(df)
     names = sorted(c[len("cls."):-len(".accuracy")] for c in df.columns
                    if c.startswith("cls.") and c.endswith(".accuracy"))
-    cols = [f"cls.{n}.{f}" for n in names for f in ("accuracy", "macro_f1") if f"cls.{n}.{f}" in df]
+    keys = list(GROUP_KEYS)
+    work = df.copy()
+    for key in keys:
+        if key not in work.columns:
+            work[key] = None
+        work[key] = work[key].astype(object).where(work[key].notna(), "")
     rows = []
-    for _, g in (aggregate(df, cols).iterrows() if names else ()):
+    for group, part in (work.groupby(keys, sort=False, dropna=False) if names and len(work) else ()):
+        g = {k: (v if v != "" else None) for k, v in zip(keys, group)}
         for name in names:
-            col = f"cls.{name}.accuracy"
-            if not g[f"{col}_n"]:
+            column = {f: _values(part[f"cls.{name}.{f}"]) if f"cls.{name}.{f}" in part else np.array([])
+                      for f in ("accuracy", "macro_f1", *CLASSIFY_COST_FIELDS)}
+            acc = column["accuracy"]
+            if not len(acc):
                 continue
-            rows.append({"dataset": g["dataset"], "source": _source(g), "classifier": name,
-                         "n": int(g[f"{col}_n"]), "accuracy_mean": g[f"{col}_mean"], "accuracy_sd": g[f"{col}_sd"],
-                         "macro_f1_mean": g.get(f"cls.{name}.macro_f1_mean", math.nan),
-                         "macro_f1_sd": g.get(f"cls.{name}.macro_f1_sd", math.nan),
+            f1 = column["macro_f1"]
+            trained = g["trainer"] in ("w2v", "gensim") and not _no_vectors(name)
+            rows.append({"dataset": g["dataset"], "variant": g["variant"], "trainer": g["trainer"],
+                         "source": _source(g, name), "classifier": name,
+                         "own_vectors": trained and g["trainer"] == "w2v", "transductive": trained, "n": len(acc),
+                         "accuracy_mean": float(acc.mean()),
+                         "accuracy_sd": float(acc.std(ddof=1)) if len(acc) > 1 else math.nan,
+                         "accuracy_ci95": accuracy_ci95(acc),
+                         "macro_f1_mean": float(f1.mean()) if len(f1) else math.nan,
+                         "macro_f1_sd": float(f1.std(ddof=1)) if len(f1) > 1 else math.nan,
+                         "seconds_mean": float(column["seconds"].mean()) if len(column["seconds"]) else math.nan,
+                         "peak_rss_mb_max": float(column["peak_rss_mb"].max()) if len(column["peak_rss_mb"])
+                         else math.nan,
                          "target": _target_for(g["dataset"])})
-    table = pd.DataFrame(rows, columns=["dataset", "source", "classifier", "n", "accuracy_mean", "accuracy_sd",
-                                        "macro_f1_mean", "macro_f1_sd", "target"])
+    table = pd.DataFrame(rows, columns=list(CLASSIFIER_COLUMNS))
     if len(table):
-        table["_ds"] = table["dataset"].fillna("")
+        # the same vectors and classifier on several variants of a data set: the variant tells them apart
+        same = table.groupby([table["dataset"].fillna(""), "source", "classifier"])["n"].transform("size") > 1
+        table.loc[same, "source"] = [f"{s} [{v or 'no variant'}]" for s, v in
+                                     zip(table.loc[same, "source"], table.loc[same, "variant"])]
+        rank = {d: i for i, d in enumerate(classify_datasets(table["dataset"]))}
+        table["_ds"] = [rank[None if d is None or (isinstance(d, float) and math.isnan(d)) else str(d)]
+                        for d in table["dataset"]]
         table = table.sort_values(["_ds", "accuracy_mean"], ascending=[True, False], kind="stable")
         table = table.drop(columns="_ds").reset_index(drop=True)
     return table
