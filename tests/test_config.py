@@ -31,6 +31,10 @@ def small_config(**studies) -> dict:
     skip-gram baseline."""
     raw = yaml.safe_load(CONFIG.read_text())
     raw["studies"] = studies
+    cls = raw["classification"]  # classifiers of the given studies only
+    cls["studies"] = [n for n in cls["studies"] if n in studies]
+    cls["recipes"] = {n: r for n, r in cls["recipes"].items() if n in studies}
+    cls["supervised"]["studies"] = [n for n in cls["supervised"]["studies"] if n in studies]
     raw["training"]["model"] = "sg"
     raw["training"]["seeds"] = [1, 2]
     raw["presets"] = {"full": {}}
@@ -99,9 +103,19 @@ def test_merge_is_recursive_for_mappings_and_replaces_lists():
      "studies.loss.levels[1] = 'bar' is not one of ['softmax', 'hs', 'ns', 'nce', 'sampled']"),
     ({"studies": {"variant": {"levels": ["raw+foo"]}}}, "studies.variant.levels[0] = 'raw+foo'"),
     ({"studies": {"model": {"datasets": ["text8"]}}},
-     "studies.model.datasets[0] = 'text8' is not one of ['20newsgroups', 'imdb']"),
-    ({"data": {"datasets": {"text8": {"source": "imdb"}}}},
-     "data.datasets: key 'text8' is not one of ['20newsgroups', 'imdb']"),
+     "studies.model.datasets: 'text8' is not one of ['20newsgroups', '20newsgroups_stripped', 'imdb'] "
+     "(data.datasets); fix config.yaml"),
+    ({"data": {"datasets": {"my data": {"source": "imdb"}}}},
+     "config.yaml: data.datasets: key 'my data': 'my data' does not match '^[A-Za-z0-9][A-Za-z0-9_]*$'"),
+    ({"data": {"datasets": {"text8": {"source": "text8"}}}},
+     "data.datasets.text8.source = 'text8' is not one of ['20newsgroups', 'imdb', '20newsgroups-sample', "
+     "'imdb-sample']"),
+    ({"classification": {"recipes": {"scdv2": ["svm-scdv"]}}},
+     "classification.recipes: 'scdv2' is not one of ['model', "),
+    ({"classification": {"recipes": {"scdv": ["svm-pca"]}}},
+     "classification.recipes.scdv[0] = 'svm-pca': 'svm-pca' does not match"),
+    ({"classification": {"supervised": {"studies": ["modle"]}}},
+     "classification.supervised.studies: 'modle' is not one of ['model', "),
     ({"data": {"datasets": {"20newsgroups": {"remove": ["signatures"]}}}},
      "data.datasets.20newsgroups.remove[0] = 'signatures' is not one of ['headers', 'footers', 'quotes']"),
     ({"training": {"min_count": 3}}, "training: Additional properties are not allowed ('min_count' was unexpected)"),
@@ -118,7 +132,8 @@ def test_a_wrong_value_names_the_key_and_the_allowed_values(override, message):
 def test_a_study_dataset_must_be_one_of_the_configured_data_sets():
     raw = yaml.safe_load(CONFIG.read_text())
     raw["data"]["datasets"] = {"20newsgroups": {"source": "20newsgroups"}}
-    with pytest.raises(W2VError, match=r"studies.model.datasets: 'imdb' is not one of \['20newsgroups'\]"):
+    with pytest.raises(W2VError, match=r"studies.model.datasets: '20newsgroups_stripped' is not one of "
+                                       r"\['20newsgroups'\]"):
         resolve_config(raw)
     for study in raw["studies"].values():
         study["datasets"] = ["20newsgroups"]
@@ -200,8 +215,8 @@ def test_overrides_and_disabled_studies_and_the_full_grid():
     cfg = small_config(**studies)
     cfg["grid"] = "full"                                    # every data set, every seed
     full = model_points(cfg)
-    assert len(full) == 2 * 2 * 2
-    assert {p["dataset"] for p in full} == {"20newsgroups", "imdb"}
+    assert len(full) == 2 * 3 * 2
+    assert {p["dataset"] for p in full} == {"20newsgroups", "20newsgroups_stripped", "imdb"}
 
 
 def test_tags_and_train_arguments():

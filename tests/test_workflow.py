@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from w2v.config import load_config, model_points, vocab_name
+from w2v.documents import iter_documents
 from w2v.errors import W2VError
 from w2v.preprocess import FLAGS, MORPHS, Variant
 
@@ -237,6 +238,22 @@ def test_demo_runs_every_stage(demo):
         assert list(run.glob("classify-mlp-*.json"))
     assert {json.loads((work / p["dir"] / "train.json").read_text())["config"]["loss"] for p in points} == \
         {"softmax", "hs", "ns", "nce", "sampled"}
+    recipe = [p for p in points if any(m["study"] == "scdv" for m in p["studies"])]
+    assert recipe and all(p["settings"]["window"] == 10 and p["vocab"] == "vocab-mc2" for p in recipe)
+    for p in recipe:  # SCDV's own classifier next to the MLP on the recipe's vectors
+        svm = json.loads((work / p["dir"] / "classify-svm-scdv.json").read_text())
+        assert svm["method"] == "svm" and svm["settings"]["covariance"] == "tied" and svm["peak_rss_mb"] > 0
+        assert (work / p["dir"] / "classify-mlp-scdv.json").exists()
+    base = res / "20newsgroups_stripped" / "baselines" / "raw"
+    for name, ngrams in (("tfidf_logreg", 1), ("tfidf_svm", 1), ("tfidf_logreg_bigrams", 2), ("tfidf_svm_bigrams", 2)):
+        r = json.loads((base / name / "classify.json").read_text())
+        assert r["method"] == name.removesuffix("_bigrams") and r["settings"]["ngrams"] == ngrams
+    # the same posts without headers, footers and quotes
+    as_given, stripped = ([d["text"] for d in iter_documents(res / ds / "documents.jsonl.gz")]
+                          for ds in ("20newsgroups", "20newsgroups_stripped"))
+    assert len(as_given) == len(stripped) and sum(map(len, stripped)) < sum(map(len, as_given))
+    assert sum(t.startswith("From:") for t in as_given) > len(as_given) / 2
+    assert not any(t.startswith("From:") for t in stripped)
     summary = (res / "summary.csv").read_text().splitlines()
     assert len(summary) > len(points)                     # + views of the baseline, gensim, baselines
     assert (res / "summary.md").stat().st_size > 0

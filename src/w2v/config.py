@@ -341,7 +341,7 @@ def _culprit(error) -> tuple:
     if error.validator == "required" and isinstance(instance, Mapping):
         missing = [k for k in error.validator_value if k not in instance]
         return path + tuple(missing[:1])
-    if error.validator == "enum" and "propertyNames" in error.absolute_schema_path:
+    if "propertyNames" in error.absolute_schema_path:
         return path + (instance,)
     return path
 
@@ -351,6 +351,8 @@ def _message(error, prefix=()) -> str:
     key = _key_path(list(prefix) + list(error.absolute_path))
     if error.validator == "enum" and "propertyNames" in error.absolute_schema_path:
         return f"{key}: key {error.instance!r} is not one of {list(error.validator_value)}"
+    if "propertyNames" in error.absolute_schema_path:
+        return f"{key}: key {error.instance!r}: {error.message}"
     if error.validator == "enum":
         return f"{key} = {error.instance!r} is not one of {list(error.validator_value)}"
     if error.validator == "additionalProperties":
@@ -444,6 +446,15 @@ def validate_config(config: Mapping, source: str = "config.yaml",
             if error is not None:
                 error.path.clear()
                 fail(prefix, _message(error, prefix), f"fix {source} or the --config override")
+    cls = config.get("classification") or {}
+    named = [("classification", "studies", cls.get("studies") or []),
+             ("classification", "recipes", list(cls.get("recipes") or {})),
+             ("classification", "supervised", "studies", (cls.get("supervised") or {}).get("studies", []))]
+    for *path, names in named:
+        for name in names:
+            if name not in config["studies"]:
+                fail(tuple(path), f"{'.'.join(path)}: {name!r} is not one of {list(config['studies'])} (studies)",
+                     f"fix {source}")
     for key in ("gensim",):
         ref = config["reference"][key]
         for ds in ref.get("datasets", []):

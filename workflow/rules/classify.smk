@@ -2,19 +2,21 @@
 
 
 rule classify_model:
-    """MLP on document vectors pooled from a model's word vectors (official train/test split)."""
+    """MLP (or linear SVM) on document vectors pooled from a model's word vectors (official train/test split)."""
     input:
         docs=f"{RESULTS}/{{dataset}}/documents.jsonl.gz",
         corpus=f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
         vectors=f"{RESULTS}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/vectors.bin",
     output:
-        f"{RESULTS}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/classify-mlp-{{pooling}}.json",
+        f"{RESULTS}/{{dataset}}/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/classify-{{method}}-{{pooling}}.json",
     log:
-        f"{LOGS}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/mlp-{{pooling}}.log",
+        f"{LOGS}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/{{method}}-{{pooling}}.log",
     benchmark:
-        f"{BENCHMARKS}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/mlp-{{pooling}}.tsv"
+        f"{BENCHMARKS}/{{dataset}}/classify/{{kind}}/{{variant}}/{{name}}/seed{{seed}}/{{method}}-{{pooling}}.tsv"
+    wildcard_constraints:
+        method="mlp|svm",
     shell:
-        "w2v classify {input.docs:q} {input.corpus:q} --vectors {input.vectors:q} --method mlp "
+        "w2v classify {input.docs:q} {input.corpus:q} --vectors {input.vectors:q} --method {wildcards.method} "
         "--pooling {wildcards.pooling} --seed {wildcards.seed} --out {output:q} > {log:q} 2>&1"
 
 
@@ -60,18 +62,25 @@ rule classify_supervised_random:
 
 
 rule classify_tfidf:
-    """Baseline: TF-IDF on the same tokens + logistic regression."""
+    """Baseline: TF-IDF on the same tokens (tfidf_*), or on tokens and bigrams (tfidf_*_bigrams), + logistic
+    regression (C = 10) or a linear SVM (C chosen on a validation split)."""
     input:
         docs=f"{RESULTS}/{{dataset}}/documents.jsonl.gz",
         corpus=f"{RESULTS}/{{dataset}}/corpus/{{variant}}.txt.gz",
     output:
-        f"{RESULTS}/{{dataset}}/baselines/{{variant}}/tfidf_logreg/classify.json",
+        f"{RESULTS}/{{dataset}}/baselines/{{variant}}/tfidf_{{model}}{{bigrams}}/classify.json",
     log:
-        f"{LOGS}/{{dataset}}/classify/baselines/{{variant}}/tfidf_logreg.log",
+        f"{LOGS}/{{dataset}}/classify/baselines/{{variant}}/tfidf_{{model}}{{bigrams}}.log",
     benchmark:
-        f"{BENCHMARKS}/{{dataset}}/classify/baselines/{{variant}}/tfidf_logreg.tsv"
+        f"{BENCHMARKS}/{{dataset}}/classify/baselines/{{variant}}/tfidf_{{model}}{{bigrams}}.tsv"
+    wildcard_constraints:
+        model="logreg|svm",
+        bigrams="|_bigrams",
+    params:
+        ngrams=lambda wc: 2 if wc.bigrams else 1,
     shell:
-        "w2v classify {input.docs:q} {input.corpus:q} --method tfidf_logreg --out {output:q} > {log:q} 2>&1"
+        "w2v classify {input.docs:q} {input.corpus:q} --method tfidf_{wildcards.model} --ngrams {params.ngrams} "
+        "--out {output:q} > {log:q} 2>&1"
 
 
 rule classify_random:

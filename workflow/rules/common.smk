@@ -3,6 +3,7 @@
 import re
 import shlex
 
+from w2v.data import SOURCES as DATA_SOURCES
 from w2v.preprocess import variant_pattern
 
 RESULTS = config["paths"]["results"]  # results root
@@ -62,6 +63,11 @@ MIRROR_OPT = mirror_opt()
 
 def source_of(dataset):
     return config["data"]["datasets"][dataset]["source"]
+
+
+def reader_of(dataset):
+    """The archive reader of a data set (`w2v extract`'s DATASET): its source's, e.g. 20newsgroups."""
+    return DATA_SOURCES[source_of(dataset)].reader
 
 
 def remove_opt(dataset):
@@ -199,36 +205,42 @@ def model_dirs():
 
 
 def classify_outputs(run_dir, point, extra=True):
-    """classify JSONs of one model: the study pooling, plus the extra poolings on the first-seed baseline.
+    """classify JSONs of one model: the study pooling, plus the extra poolings on the first-seed baseline,
+    the recipes of its studies (`classification.recipes`) and the supervised model (`classification.supervised`).
 
-    In the default grid only the baseline and the models of `classification.studies` are classified.
+    In the default grid only the baseline and the models of `classification.studies` get the study pooling.
     """
     cls = config["classification"]
     studies = cls.get("studies")
+    member_of = {m["study"] for m in point["studies"]}
+    out = []
     if (
-        config["grid"] != "full"
-        and studies is not None
-        and not point.get("baseline")
-        and not any(m["study"] in studies for m in point["studies"])
+        config["grid"] == "full"
+        or studies is None
+        or point.get("baseline")
+        or member_of & set(studies)
     ):
-        return []
-    poolings = [cls["pooling"]]
-    if (
-        extra
-        and point.get("baseline")
-        and point["seed"] == config["training"]["seeds"][0]
-    ):
-        poolings += [x for x in cls["baseline_poolings"] if x not in poolings]
-    out = [f"{run_dir}/classify-mlp-{pool}.json" for pool in poolings]
+        poolings = [cls["pooling"]]
+        if (
+            extra
+            and point.get("baseline")
+            and point["seed"] == config["training"]["seeds"][0]
+        ):
+            poolings += [x for x in cls["baseline_poolings"] if x not in poolings]
+        out += [f"{run_dir}/classify-mlp-{pool}.json" for pool in poolings]
+    if extra:
+        for study, specs in (cls.get("recipes") or {}).items():
+            if study in member_of:
+                out += [f"{run_dir}/classify-{spec}.json" for spec in specs]
     supervised = cls.get("supervised") or {}
     if (
         extra
         and supervised.get("enabled")
-        and point.get("baseline")
+        and (point.get("baseline") or member_of & set(supervised.get("studies", [])))
         and point["seed"] in supervised.get("seeds", [])
     ):
         out.append(f"{run_dir}/classify-supervised.json")
-    return out
+    return list(dict.fromkeys(out))
 
 
 def classify_baselines(dataset):

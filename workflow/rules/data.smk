@@ -27,10 +27,11 @@ rule extract:
         f"{BENCHMARKS}/{{dataset}}/extract.tsv"
     params:
         source=lambda wc: source_of(wc.dataset),
+        reader=lambda wc: reader_of(wc.dataset),
         strip=lambda wc: remove_opt(wc.dataset),
     shell:
         "(archive=$(w2v download {params.source:q} --dest {input:q} --quiet) && "
-        'w2v extract {wildcards.dataset} "$archive" --out {output:q} {params.strip} --quiet) > {log:q} 2>&1'
+        'w2v extract {params.reader:q} "$archive" --out {output:q} {params.strip} --quiet) > {log:q} 2>&1'
 
 
 rule analogies:
