@@ -123,7 +123,7 @@ NGRAMS = (1, 2)
 NGRAM_MIN_DF = 2  # bigrams in fewer training documents are dropped (most bigrams occur once)
 LOGREG_C = 10.0  # the fixed C of tfidf_logreg (see the module docstring)
 C_GRIDS = {"tfidf_logreg": (1.0, 10.0, 100.0), "tfidf_svm": (0.1, 0.3, 1.0, 3.0, 10.0),
-           "svm": (0.01, 0.1, 1.0, 10.0)}
+           "svm": (0.01, 0.1, 1.0, 10.0, 100.0)}
 VALIDATION_FRACTION = 0.1
 SCALES = ("auto", "standard", "l2", "none")
 SIF_A = 1e-3
