@@ -329,6 +329,38 @@ def test_page_releaser_drops_resident_pages_and_keeps_the_data(tmp_path):
     assert np.array_equal(ids[1000:], data[1000:])
 
 
+def test_loading_a_mapped_corpus_never_makes_it_resident_as_a_whole(tmp_path, monkeypatch):
+    import w2v.vocab as V
+
+    n = 8_000_000  # 32 MB of ids, checked 1M (4 MB) at a time
+    np.save(tmp_path / "ids.npy", np.random.default_rng(0).integers(0, 3, n).astype(np.int32))
+    np.save(tmp_path / "offsets.npy", np.array([0, n], dtype=np.int64))
+    Vocabulary.from_counts({"a": 9, "b": 8, "c": 7}).save_tsv(tmp_path / "vocab.tsv")
+    monkeypatch.setattr(V, "ID_CHECK_BLOCK", 1 << 20)
+    peak = []
+    real = V.page_releaser
+
+    def spying(a):  # the resident pages of the file just before each release
+        release = real(a)
+
+        def spy(start=0, stop=None):
+            peak.append(_rss_file_kb() - base)
+            release(start, stop)
+        return spy
+
+    monkeypatch.setattr(V, "page_releaser", spying)
+    base = _rss_file_kb()
+    _, ids, _ = V.load_encoded(tmp_path)
+    assert len(peak) == 8 and max(peak) < 10_000  # one block (4 MB) resident at a time, never 32 MB
+    assert _rss_file_kb() - base < 5_000
+    assert int(ids[-1]) in (0, 1, 2)
+    ids_bad = np.load(tmp_path / "ids.npy")
+    ids_bad[n - 1] = 3  # a bad id in the last block is still found
+    np.save(tmp_path / "ids.npy", ids_bad)
+    with pytest.raises(W2VError, match="ids outside 0..2"):
+        V.load_encoded(tmp_path)
+
+
 def test_build_writes_the_same_ids_as_the_reference(corpus, tmp_path):
     build(corpus, tmp_path / "v", min_count=2)
     vocab, ids, offsets = load_encoded(tmp_path / "v")

@@ -876,6 +876,9 @@ def build(corpus_path, out_dir, min_count: int = 5, max_vocab: int | None = None
     return {**stats, "seconds": round(time.perf_counter() - t0, 3)}
 
 
+ID_CHECK_BLOCK = 1 << 24  # ids checked (and their pages dropped) at a time by load_encoded: 64 MB
+
+
 def load_encoded(dir, mmap: bool = True) -> tuple[Vocabulary, np.ndarray, np.ndarray]:
     """Load ``(vocab, ids, offsets)`` written by :func:`build`.
 
@@ -900,9 +903,13 @@ def load_encoded(dir, mmap: bool = True) -> tuple[Vocabulary, np.ndarray, np.nda
     if len(offsets) < 1 or offsets[0] != 0 or offsets[-1] != len(ids) or np.any(np.diff(offsets) < 0):
         raise W2VError(f"{d / 'offsets.npy'}: does not index ids.npy ({len(ids)} ids); "
                        f"run w2v vocab to rebuild {d}")
-    if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= len(vocab)):
-        raise W2VError(f"{d / 'ids.npy'}: ids outside 0..{len(vocab) - 1}; run w2v vocab to rebuild {d}")
+    # the range check reads every id: a block at a time, each block's pages dropped before the next
+    # is read, so that a mapped corpus is never resident as a whole (it was, for a moment, at load)
     release = page_releaser(ids)
-    if release is not None:
-        release()  # the check above read every page; they need not stay resident
+    for lo in range(0, len(ids), ID_CHECK_BLOCK):
+        block = ids[lo:lo + ID_CHECK_BLOCK]
+        if int(block.min()) < 0 or int(block.max()) >= len(vocab):
+            raise W2VError(f"{d / 'ids.npy'}: ids outside 0..{len(vocab) - 1}; run w2v vocab to rebuild {d}")
+        if release is not None:
+            release(lo, lo + ID_CHECK_BLOCK)
     return vocab, ids, offsets
