@@ -442,6 +442,16 @@ def _metric_columns(df: pd.DataFrame) -> list[str]:
     return [c for c in known + extra if c in df.columns]
 
 
+def _with_group_keys(df: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """A copy of ``df`` with every column of ``keys`` present, missing values as "" (one group)."""
+    work = df.copy()
+    for key in keys:
+        if key not in work.columns:
+            work[key] = None
+        work[key] = work[key].astype(object).where(work[key].notna(), "")
+    return work
+
+
 def aggregate(df: pd.DataFrame, metrics: Sequence[str] | None = None,
               keys: Sequence[str] = GROUP_KEYS) -> pd.DataFrame:
     """Average the seeds of each group: columns ``<metric>_mean``, ``<metric>_sd``
@@ -452,11 +462,7 @@ def aggregate(df: pd.DataFrame, metrics: Sequence[str] | None = None,
     """
     metrics = list(metrics) if metrics is not None else _metric_columns(df)
     keys = list(keys)
-    work = df.copy()
-    for key in keys:
-        if key not in work.columns:
-            work[key] = None
-        work[key] = work[key].astype(object).where(work[key].notna(), "")
+    work = _with_group_keys(df, keys)
     out_rows = []
     for group, part in work.groupby(keys, sort=False, dropna=False):
         group = group if isinstance(group, tuple) else (group,)
@@ -800,11 +806,7 @@ def classifier_table(df: pd.DataFrame) -> pd.DataFrame:
     names = sorted(c[len("cls."):-len(".accuracy")] for c in df.columns
                    if c.startswith("cls.") and c.endswith(".accuracy"))
     keys = list(GROUP_KEYS)
-    work = df.copy()
-    for key in keys:
-        if key not in work.columns:
-            work[key] = None
-        work[key] = work[key].astype(object).where(work[key].notna(), "")
+    work = _with_group_keys(df, keys)
     rows = []
     for group, part in (work.groupby(keys, sort=False, dropna=False) if names and len(work) else ()):
         g = {k: (v if v != "" else None) for k, v in zip(keys, group)}
