@@ -254,13 +254,17 @@ def timing_breakdown(corpus: Path, a) -> dict:
     ``jit_compile_cold_s`` / ``jit_compile_cached_s``: the same kernels through Numba's JIT
     (``W2V_KERNELS=jit``), compiled from nothing / loaded from Numba's cache.
     """
-    code = ("import time,json;t=time.perf_counter();from w2v import engine;from w2v.train import _warm_up;"
-            "_warm_up(engine.kernels(%r),%d);print(json.dumps(time.perf_counter()-t))")
+    # the trainer's own warm-up on a two-word corpus: obtain the kernels and call each export once
+    code = ("import time,json;t=time.perf_counter();import numpy as np;from w2v import engine;"
+            "from w2v import train as T;cfg=T.TrainConfig(dim=%d);c=np.array([5,5]);"
+            "ids=np.repeat(np.arange(2,dtype=np.int32),5);wi,wo=T._initial_vectors(2,cfg.dim,1);"
+            "inp,fp=T.kernel_inputs(cfg,c,c,ids,T.segments(np.array([0,10])),wi,wo);"
+            "T._warm_up(engine.kernels(%r),inp,fp);print(json.dumps(time.perf_counter()-t))")
     env = dict(os.environ, NUMBA_CACHE_DIR=str(Path(a.workdir) / "numba-cold"),
                W2V_CACHE_DIR=str(Path(a.workdir) / "kernels-cold"))
 
     def timed(kind):
-        return json.loads(subprocess.run([sys.executable, "-c", code % (kind, a.dim)], env=env,
+        return json.loads(subprocess.run([sys.executable, "-c", code % (a.dim, kind)], env=env,
                                          capture_output=True, text=True, check=True).stdout)
 
     out = {}
