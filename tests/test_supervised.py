@@ -101,6 +101,24 @@ def test_a_document_without_rows_changes_nothing():
     assert (inp == 1).all() and (wo == 1).all()
 
 
+def test_a_diverged_model_gives_no_preference_and_the_grid_passes_it_by():
+    # a score of +inf (a learning rate too large for the data diverges) makes every other label's
+    # exp(s - top) 0; the probabilities are then uniform, with no error
+    wo = np.array([[np.inf, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    probs = np.empty(3)
+    S._softmax(wo, np.array([1.0, 1.0]), probs)
+    np.testing.assert_allclose(probs, 1 / 3)
+    inp, rows = np.ones((2, 2)), np.array([0, 1], dtype=np.int32)
+    assert np.isfinite(S.example_step(inp, np.ones(2), wo, rows, 0, 2, 1, 0.5, np.empty(2), np.empty(2), probs))
+    # a grid with a rate that diverges still ends with a working model
+    corpus = _corpus(*_topics())
+    r = S.score(corpus, None, seed=0, grid={"bigrams": (False,), "epochs": (5,), "lr": (1.0, 1e6)}, buckets=1000,
+                workers=1)
+    recs = r["settings"]["selection"]["records"]
+    assert r["settings"]["lr"] == 1.0 and r["accuracy"] == 1.0
+    assert max(x["validation_accuracy"] for x in recs if x["lr"] == 1e6) < 1.0
+
+
 # ----------------------------------------------------------------- bigram hashing and encoding
 def test_bigram_bucket_is_a_function_of_the_ordered_pair_and_in_range():
     for buckets in (1, 7, 1000, S.BUCKETS):

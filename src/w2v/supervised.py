@@ -63,7 +63,8 @@ GRID = {"weighting": ("idf",), "bigrams": (False, True), "epochs": (5, 10, 20), 
 WEIGHTINGS = ("mean", "idf")
 RANDOM_DIM = 100  # dimension of the randomly initialised word rows when no vectors are given
 
-_fast = dict(nogil=True, fastmath=True, cache=True)
+# numpy's error model: a division is a plain division (no zero test to raise on), as in w2v.kernels
+_fast = dict(nogil=True, fastmath=True, error_model="numpy", cache=True)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -151,6 +152,10 @@ def _softmax(wo, h, probs):
     for k in range(wo.shape[0]):
         probs[k] = np.exp(probs[k] - top)
         z += probs[k]
+    if not (z > 0.0 and z < np.inf):  # a diverged model (a score of +-inf or NaN): no preference
+        for k in range(wo.shape[0]):
+            probs[k] = 1.0 / wo.shape[0]
+        return
     for k in range(wo.shape[0]):
         probs[k] /= z
 
