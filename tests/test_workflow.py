@@ -82,11 +82,10 @@ def test_dry_run_of_the_full_default_study_with_the_mirror(tmp_path):
     points = model_points(cfg)
     assert counts["train"] == len(points)
     assert counts["download"] == 3                      # 20newsgroups, imdb, questions-words
-    assert counts["extract"] == 2
-    variants_20ng = {p["variant"] for p in points if p["dataset"] == "20newsgroups"}
-    variants_imdb = {p["variant"] for p in points if p["dataset"] == "imdb"}
+    assert counts["extract"] == len(cfg["data"]["datasets"]) == 3  # 20NG as distributed and stripped, IMDb
+    variants = {(p["dataset"], p["variant"]) for p in points}
     shards = cfg["preprocessing"]["shards"]
-    assert counts["merge_shards"] == len(variants_20ng) + len(variants_imdb)
+    assert counts["merge_shards"] == len(variants)
     assert counts["prepare_shard"] == shards * counts["merge_shards"]
     gensim = len(cfg["reference"]["gensim"]["datasets"]) * len(cfg["reference"]["gensim"]["seeds"])
     assert counts["train_gensim"] == gensim
