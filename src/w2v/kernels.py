@@ -70,9 +70,9 @@ llvm.set_option("w2v", "-force-vector-interleave=2")
 _MAX_EXP = 30.0  # clamp for exp() in the sigmoid / softplus (exact within float32)
 
 # error_model="numpy": a division is a plain division (no test of the divisor for zero, which
-# Python semantics would raise on): with the test inside a loop LLVM does not vectorize it, and
-# Adam's and AdaGrad's m/(sqrt(v)+eps) ran one float at a time (an Adam row update of 100 floats
-# took ~8x an SGD one). No divisor in the kernels can be zero.
+# Python semantics would raise on): with that test inside a loop LLVM does not vectorise it, and
+# Adam's and AdaGrad's m/(sqrt(v)+eps) would run one float at a time (an Adam row update of 100
+# floats then costs ~8x an SGD one; docs/benchmarks.md). No divisor in the kernels can be zero.
 _fast = dict(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
 
 

@@ -904,7 +904,7 @@ def load_encoded(dir, mmap: bool = True) -> tuple[Vocabulary, np.ndarray, np.nda
         raise W2VError(f"{d / 'offsets.npy'}: does not index ids.npy ({len(ids)} ids); "
                        f"run w2v vocab to rebuild {d}")
     # the range check reads every id: a block at a time, each block's pages dropped before the next
-    # is read, so that a mapped corpus is never resident as a whole (it was, for a moment, at load)
+    # is read, so that a mapped corpus is never resident as a whole
     release = page_releaser(ids)
     for lo in range(0, len(ids), ID_CHECK_BLOCK):
         block = ids[lo:lo + ID_CHECK_BLOCK]
