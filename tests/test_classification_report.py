@@ -19,7 +19,7 @@ def _dump(path: Path, obj) -> None:
 
 def _cls(method: str, pooling: str | None, accuracy: float, seconds: float | None = None,
          peak: float | None = None, ngrams: int | None = None) -> dict:
-    """A classify JSON; ``peak`` None: one written before peak memory was recorded."""
+    """A classify JSON; ``peak`` None: one without the peak memory field."""
     out = {"status": "ok", "method": method, "pooling": pooling, "accuracy": accuracy, "macro_f1": accuracy - 0.01,
            "settings": {"seed": 0} if ngrams is None else {"seed": 0, "ngrams": ngrams}}
     if seconds is not None:
