@@ -776,11 +776,8 @@ def _no_vectors(classifier: str) -> bool:
 
 def accuracy_ci95(values) -> float:
     """Half-width of the 95 % t interval of the mean: ``t(0.975, n−1)·s/√n`` (NaN below two values)."""
-    v = _values(values)
-    if len(v) < 2:
-        return math.nan
-    sd = float(v.std(ddof=1))
-    return 0.0 if sd == 0 else _t_quantile(0.95, len(v) - 1) * sd / math.sqrt(len(v))
+    d = paired_ci(values)  # the interval of a mean, as for paired differences
+    return d.high - d.mean
 
 
 #: Columns of :func:`classifier_table`.
