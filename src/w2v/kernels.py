@@ -74,6 +74,7 @@ _MAX_EXP = 30.0  # clamp for exp() in the sigmoid / softplus (exact within float
 # Adam's and AdaGrad's m/(sqrt(v)+eps) would run one float at a time (an Adam row update of 100
 # floats then costs ~8x an SGD one; docs/benchmarks.md). No divisor in the kernels can be zero.
 _fast = dict(nogil=True, fastmath=True, error_model="numpy", cache=True, inline="always")
+_entry = dict(_fast, inline="never")  # the exported functions and the walk: the same options, not inlined
 
 
 # --------------------------------------------------------------------------- prefetch
@@ -673,7 +674,7 @@ def _subsample(ids, seg_bounds, s, keep, state, sent):
     return n
 
 
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+@njit(**_entry)
 def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
                 alias_prob, alias_idx, log_q, points, codes, lengths,
                 mi, vi, ti, mo, vo, to, iparams, fparams, state,
@@ -740,7 +741,7 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
 
 # Reference counting off: every array passed to an inlined helper would otherwise
 # cost an atomic increment and a decrement (a function call) in the innermost loops.
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True, _nrt=False)
+@njit(**_entry, _nrt=False)
 def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, iparams, state, tab, o_in, o_out, hot, buf):
     """The window walk of :func:`train_chunk`, given its bundles and work buffers (same result)."""
     model = iparams[I_MODEL]
@@ -824,7 +825,7 @@ def _walk(ids, seg_bounds, s0, s1, wi, wo, keep, iparams, state, tab, o_in, o_ou
 
 
 # --------------------------------------------------------------------------- examples for the blocked full softmax
-@njit(nogil=True, fastmath=True, error_model="numpy", cache=True)
+@njit(**_entry)
 def softmax_examples(ids, seg_bounds, s0, s1, keep, iparams, state, inp, in_ptr, tgt, tg_ptr):
     """The examples of segments ``s0 .. s1-1`` for the full softmax trained in blocks through BLAS.
 
