@@ -423,14 +423,19 @@ def validate_config(config: Mapping, source: str = "config.yaml",
         fail(_culprit(error), _message(error), f"fix {source} or the --config override")
 
     datasets = list(config["data"]["datasets"])
+
+    def refer(path, names, allowed, where):
+        """Every name of ``names`` (set at key ``path``) must be one of ``allowed`` (the keys of ``where``)."""
+        for name in names:
+            if name not in allowed:
+                fail(tuple(path), f"{'.'.join(map(str, path))}: {name!r} is not one of {list(allowed)} ({where})",
+                     f"fix {source}")
+
     settings_schema = dict(schema_doc["$defs"]["settings"])
     settings_schema["$defs"] = schema_doc["$defs"]
     settings_validator = jsonschema.Draft202012Validator(settings_schema)
     for name, study in config["studies"].items():
-        for ds in study.get("datasets", []):
-            if ds not in datasets:
-                fail(("studies", name, "datasets"), f"studies.{name}.datasets: {ds!r} is not one of "
-                     f"{datasets} (data.datasets)", f"fix {source}")
+        refer(("studies", name, "datasets"), study.get("datasets", []), datasets, "data.datasets")
         factor = study["factor"]
         for i, level in enumerate(study["levels"]):
             prefix = ("studies", name, "levels", i)
@@ -451,16 +456,9 @@ def validate_config(config: Mapping, source: str = "config.yaml",
              ("classification", "recipes", list(cls.get("recipes") or {})),
              ("classification", "supervised", "studies", (cls.get("supervised") or {}).get("studies", []))]
     for *path, names in named:
-        for name in names:
-            if name not in config["studies"]:
-                fail(tuple(path), f"{'.'.join(path)}: {name!r} is not one of {list(config['studies'])} (studies)",
-                     f"fix {source}")
-    for key in ("gensim",):
-        ref = config["reference"][key]
-        for ds in ref.get("datasets", []):
-            if ds not in datasets:
-                fail(("reference", key, "datasets"),
-                     f"reference.{key}.datasets: {ds!r} is not one of {datasets}", f"fix {source}")
+        refer(path, names, list(config["studies"]), "studies")
+    refer(("reference", "gensim", "datasets"), config["reference"]["gensim"].get("datasets", []), datasets,
+          "data.datasets")
 
 
 def _baseline(config: Mapping) -> dict:
