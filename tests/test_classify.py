@@ -161,6 +161,37 @@ def test_scdv_mixture_covariance(covariance):
         assert np.abs(residual).max() > 1.0
 
 
+def test_tied_log_density_is_the_gaussians():
+    # the shared-covariance log density from one product with the precision's Cholesky factor
+    from scipy.stats import multivariate_normal
+
+    rng = np.random.default_rng(3)
+    a = rng.normal(size=(4, 4))
+    cov = a @ a.T + 0.5 * np.eye(4)
+    prec_chol = np.linalg.cholesky(np.linalg.inv(cov))  # P P^T = cov^-1
+    means, x = rng.normal(size=(3, 4)), rng.normal(size=(20, 4)) * 3
+    got = C._tied_log_prob(x, means, prec_chol)
+    want = np.stack([multivariate_normal(mu, cov).logpdf(x) for mu in means], axis=1)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-10)
+
+
+def test_tied_mixture_is_scikit_learns_model():
+    # the same EM, initialisation and stopping as GaussianMixture(covariance_type="tied"): only the
+    # per-component density is computed another way, so the fitted model and posteriors agree
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(4)
+    centres = rng.normal(0, 3, (6, 10))
+    x = np.vstack([c + rng.normal(0, 1, (80, 10)) @ rng.normal(0, .5, (10, 10)) for c in centres])
+    ours = C._tied_mixture_class()(6, covariance_type="tied", max_iter=50, reg_covar=1e-4, random_state=1).fit(x)
+    theirs = GaussianMixture(6, covariance_type="tied", max_iter=50, reg_covar=1e-4, random_state=1).fit(x)
+    assert ours.n_iter_ == theirs.n_iter_ and ours.converged_
+    np.testing.assert_allclose(ours.means_, theirs.means_, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(ours.predict_proba(x), theirs.predict_proba(x), atol=1e-8)
+    assert ours.score(x) == pytest.approx(theirs.score(x), rel=1e-10)
+    assert hasattr(GaussianMixture, "_estimate_log_prob")  # the step the subclass replaces
+
+
 def test_scdv_defaults_are_the_papers():
     assert (C.SCDV_CLUSTERS, C.SCDV_SPARSITY) == (60, 0.04)
     rng = np.random.default_rng(2)
