@@ -42,7 +42,7 @@ from w2v.sampling import (
     keep_probabilities,
     noise_distribution,
 )
-from w2v.train import DEFAULT_LR, adam_flat_step, segments
+from w2v.train import DEFAULT_LR, adam_bias_table, segments
 
 
 def zipf_corpus(vocab: int, tokens: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -127,8 +127,7 @@ class Setup:
         fp = np.zeros(kmod.N_FPARAMS, np.float32)
         fp[kmod.F_LR] = lr
         fp[kmod.F_BETA1], fp[kmod.F_BETA2], fp[kmod.F_EPS] = 0.9, 0.999, 1e-8
-        if hasattr(kmod, "F_FLAT"):
-            fp[kmod.F_FLAT] = adam_flat_step(fp[kmod.F_BETA1], fp[kmod.F_BETA2])
+        bias = adam_bias_table(fp[kmod.F_BETA1], fp[kmod.F_BETA2]) if opt == kmod.ADAM else np.ones(1)
         moments = (z2, z2, z1, z2, z2, z1)
         if opt != kmod.SGD:
             V = wi.shape[0]
@@ -136,7 +135,8 @@ class Setup:
             moments = (np.zeros_like(wi) if adam else z2, np.zeros_like(wi), np.zeros(V, np.int64),
                        np.zeros_like(wo) if adam else z2, np.zeros_like(wo), np.zeros(V, np.int64))
         inputs = KernelInputs(self.ids, self.seg, wi, wo, self.keep, self.alias_prob, self.alias_idx, self.log_q,
-                              points, codes, lengths, *moments, ip, np.zeros(0, np.int64), np.zeros(0, np.int32))
+                              points, codes, lengths, *moments, bias, ip, np.zeros(0, np.int64),
+                              np.zeros(0, np.int32))
         last = self.seg.size - 1 if n_segments is None else n_segments
         args = inputs.chunk_args(0, last, fp, kmod.seed_state(self.seed, 0, 0),
                                  np.zeros((0, self.dim), np.float32))

@@ -88,7 +88,7 @@ def test_ahead_of_time_calls_are_checked(position, value, message):
     args[position] = value
     with pytest.raises(TypeError, match=message.replace("(", r"\(").replace(")", r"\)")):
         kern.train_chunk(*args)
-    with pytest.raises(TypeError, match="takes 25 arguments"):
+    with pytest.raises(TypeError, match="takes 26 arguments"):
         kern.train_chunk(*args[:-1])
 
 
@@ -116,7 +116,7 @@ def _tiny_args(kern):
             np.ones(3, np.float32), np.zeros(3, np.int32), np.full(3, -1.1, np.float32),
             np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32),
             np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
-            np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64),
+            np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.int64), np.ones(1),
             ip, fp, kern.seed_state(1, 0, 0), np.zeros(0, np.int64), np.zeros(0, np.int32),
             np.zeros((0, dim), np.float32)]
 

@@ -17,7 +17,8 @@ def _run_block(sent, i, lo, hi, wi, wo, ahead, lr=0.1, window=2):
     state = kernels.seed_state(1, 0, 0)
     none1 = np.zeros(1, np.int32)
     tab = kernels.Tables(prob, alias, np.zeros(1, np.float32), z2.astype(np.int32), z2.astype(np.int8), none1)
-    sgd = kernels.Optimiser(kernels.SGD, np.float32(lr), z2, z2, z1, np.zeros(kernels.N_FPARAMS, np.float32))
+    sgd = kernels.Optimiser(kernels.SGD, np.float32(lr), z2, z2, z1, np.zeros(kernels.N_FPARAMS, np.float32),
+                            np.ones(1))
     hot = kernels.Hot(np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros((0, d), np.float32))
     work = kernels.Work(np.empty(K + 1, np.int64), np.empty(K + 1, np.float64), ahead)
     buf = kernels.Buffers(np.asarray(sent, np.int32), np.empty(d, np.float32), np.empty(d, np.float32),
@@ -132,7 +133,7 @@ def _chunk(model, loss, shared, hot, sync, seed=4):
     slot[hot] = np.arange(hot.size)
     z2, z1 = np.zeros((1, 1), np.float32), np.zeros(1, np.int64)
     res = kernels.train_chunk(ids, seg, 0, 3, wi, wo, np.full(V, 0.9, np.float32), prob, alias,
-                              np.log(q).astype(np.float32), points, codes, lengths, z2, z2, z1, z2, z2, z1,
+                              np.log(q).astype(np.float32), points, codes, lengths, z2, z2, z1, z2, z2, z1, np.ones(1),
                               ip, fp, kernels.seed_state(1, 0, 0), hot, slot,
                               np.empty((2 * hot.size, d), np.float32))
     return res, wi, wo, wo_start

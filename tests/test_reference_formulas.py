@@ -12,7 +12,7 @@ import reference_numpy as ref
 from w2v import kernels
 from w2v import train as train_module
 from w2v.sampling import alias_table, huffman_tree, noise_distribution
-from w2v.train import TrainConfig, train
+from w2v.train import TrainConfig, adam_bias_table, train
 from w2v.vocab import Vocabulary
 
 V, D, K = 12, 5, 8
@@ -111,7 +111,8 @@ def _opt_state(lr, eps=1e-8, b1=0.9, b2=0.999):
 def _step(opt, w, m, v, t, fp, r, grad):
     """update_row takes the gradient to be -g*scale*x: pass g = 2, scale = 0.5, x = -grad."""
     x = -np.asarray(grad, np.float32)
-    kernels.update_row(w, r, 2.0, x, 0.5, opt, fp[kernels.F_LR], m, v, t, fp)
+    kernels.update_row(w, r, 2.0, x, 0.5, opt, fp[kernels.F_LR], m, v, t, fp,
+                       adam_bias_table(fp[kernels.F_BETA1], fp[kernels.F_BETA2]))
 
 
 def test_adam_two_steps_worked_numbers():
@@ -202,7 +203,7 @@ def _chunk_hs_cbow(sent, wi, wo, cbow_mean, lr):
     z2, z1 = np.zeros((1, 1), np.float32), np.zeros(1, np.int64)
     return kernels.train_chunk(np.asarray(sent, np.int32), np.array([0, len(sent)], np.int64), 0, 1, wi, wo,
                                np.ones(2, np.float32), prob, alias, np.zeros(2, np.float32), points, codes,
-                               lengths, z2, z2, z1, z2, z2, z1, ip, fp, kernels.seed_state(1, 0, 0),
+                               lengths, z2, z2, z1, z2, z2, z1, np.ones(1), ip, fp, kernels.seed_state(1, 0, 0),
                                np.zeros(0, np.int64), np.zeros(0, np.int32), np.zeros((0, 2), np.float32))
 
 

@@ -1,6 +1,7 @@
 """The training engine: sampling tables, output-layer gradients, the window walk, the trainer."""
 
 import json
+import math
 import subprocess
 import sys
 
@@ -178,6 +179,39 @@ def test_segments_cut_long_documents_and_skip_empty_ones():
     rows = chunks(bounds, chunk_words=12)
     assert rows[0, 0] == 0 and rows[-1, 1] == bounds.size - 1
     assert np.all(rows[1:, 0] == rows[:-1, 1])  # contiguous, every segment exactly once
+
+
+def _segments_whole(offsets, max_len):
+    """The segment boundaries computed over all documents at once (the definition)."""
+    starts, ends = offsets[:-1], offsets[1:]
+    lens = ends - starts
+    pieces = np.maximum((lens + max_len - 1) // max_len, 0)
+    doc = np.repeat(np.arange(lens.size), pieces)
+    k = np.arange(doc.size) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    return np.unique(np.concatenate((starts[doc] + k * max_len, ends[-1:] if ends.size else offsets[:1])))
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 1 << 18])
+def test_segments_in_blocks_are_the_whole_corpus_segments(block):
+    rng = np.random.default_rng(block)
+    for n_docs in (0, 1, 2, 50):
+        lens = rng.integers(0, 40, n_docs) * rng.integers(0, 2, n_docs)  # about half the documents empty
+        offsets = np.concatenate(([0], np.cumsum(lens))).astype(np.int64)
+        got = segments(offsets, max_len=10, block=block)
+        assert got.dtype == np.int64 and got.tolist() == _segments_whole(offsets, 10).tolist()
+    assert segments(np.zeros(0, np.int64)).tolist() == []
+
+
+def test_segments_of_many_documents_allocate_little_beyond_the_result():
+    import tracemalloc
+
+    offsets = np.arange(0, 230 * 2_000_001, 230, dtype=np.int64)  # 2M documents of 230 tokens
+    tracemalloc.start()
+    bounds = segments(offsets)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert bounds.tolist()[:3] == [0, 230, 460] and bounds.size == offsets.size
+    assert peak < 2.6 * offsets.nbytes  # the result, the concatenation and one block's temporaries
 
 
 def _vocab(words, counts):
@@ -470,23 +504,24 @@ def test_model_npz_bytes_do_not_depend_on_the_time_of_the_save(tmp_path, monkeyp
 
 
 @pytest.mark.parametrize("beta2", [0.999, 0.9999, 0.5])
-def test_adam_stops_computing_a_bias_correction_of_one_with_the_same_bits(beta2):
-    from w2v.train import adam_flat_step
+def test_adam_bias_table_is_the_correction_and_one_past_its_end(beta2):
+    from w2v.train import adam_bias_table, adam_flat_step
 
     fp = np.zeros(kernels.N_FPARAMS, np.float32)
     fp[[kernels.F_LR, kernels.F_BETA1, kernels.F_BETA2, kernels.F_EPS]] = 0.01, 0.9, beta2, 1e-8
-    flat = adam_flat_step(fp[kernels.F_BETA1], fp[kernels.F_BETA2])
-    b = float(max(fp[kernels.F_BETA1], fp[kernels.F_BETA2]))
-    assert b ** flat < 2.0 ** -64 <= b ** (flat - 2)
-    init = np.random.default_rng(0).standard_normal((1, 8)).astype(np.float32)
+    b1, b2 = float(fp[kernels.F_BETA1]), float(fp[kernels.F_BETA2])
+    table = adam_bias_table(b1, b2)
+    flat = adam_flat_step(b1, b2)
+    assert table.size == flat and max(b1, b2) ** flat < 2.0 ** -64 <= max(b1, b2) ** (flat - 2)
+    for t in (1, 2, 10, flat - 1):
+        assert table[t] == pytest.approx(math.sqrt(1 - b2 ** t) / (1 - b1 ** t), rel=1e-15)
+    assert math.sqrt(1 - b2 ** flat) / (1 - b1 ** flat) == 1.0  # where the table stops, the correction is 1
+    init = np.zeros((1, 8), np.float32)  # the row after one step is minus the step
     x = np.linspace(-1, 1, 8).astype(np.float32)
-    for start in (flat - 1, flat + 1000):  # the first step that skips the powers, and a later one
-        out = []
-        for shortcut in (0.0, flat):  # 0: always compute them
-            w, m, v = init.copy(), np.full_like(init, 0.01), np.full_like(init, 1e-4)
-            fp[kernels.F_FLAT] = shortcut
-            kernels.update_row(w, 0, 0.5, x, 1.0, kernels.ADAM, fp[kernels.F_LR], m, v,
-                               np.array([start], np.int64), fp)
-            out.append((w, m, v))
-        assert all(np.array_equal(a, b) for a, b in zip(*out))
-        assert not np.array_equal(out[0][0], init)
+    for start, factor in ((0, table[1]), (flat - 2, table[flat - 1]), (flat - 1, 1.0), (flat + 1000, 1.0)):
+        w, m, v = init.copy(), np.full_like(init, 0.01), np.full_like(init, 1e-4)
+        t = np.array([start], np.int64)
+        kernels.update_row(w, 0, 0.5, x, 1.0, kernels.ADAM, fp[kernels.F_LR], m, v, t, fp, table)
+        assert t[0] == start + 1
+        step = np.float32(0.01 * factor) * m / (np.sqrt(v) + np.float32(1e-8))  # with the new moments
+        np.testing.assert_allclose(init - w, step, rtol=2e-6)

@@ -30,9 +30,8 @@ OPTIMIZERS = {"sgd": SGD, "adam": ADAM, "adagrad": ADAGRAD}
 # Integer parameters (iparams) and float parameters (fparams) of train_chunk.
 I_MODEL, I_LOSS, I_NEG, I_WINDOW, I_OPT, I_CBOW_MEAN, I_SHARED_NEG, I_HOT_SYNC = range(8)
 N_IPARAMS = 8
-# F_FLAT: Adam's step from which the bias correction is 1 to float64 precision (0 = always compute it)
-F_LR, F_BETA1, F_BETA2, F_EPS, F_FLAT = range(5)
-N_FPARAMS = 5
+F_LR, F_BETA1, F_BETA2, F_EPS = range(4)
+N_FPARAMS = 4
 
 # The functions compiled ahead of time: name -> (arguments, result type in Numba's notation).
 # An argument is (name, dtype, ndim, written): ndim 0 is an integer scalar; arrays are
@@ -45,6 +44,7 @@ _TRAIN_CHUNK_ARGS = (
     ("log_q", "float32", 1, False), ("points", "int32", 2, False), ("codes", "int8", 2, False),
     ("lengths", "int32", 1, False), ("mi", "float32", 2, True), ("vi", "float32", 2, True),
     ("ti", "int64", 1, True), ("mo", "float32", 2, True), ("vo", "float32", 2, True), ("to", "int64", 1, True),
+    ("adam_bias", "float64", 1, False),
     ("iparams", "int64", 1, False), ("fparams", "float32", 1, False), ("state", "uint64", 1, True),
     ("hot_o", "int64", 1, False), ("slot_o", "int32", 1, False), ("loc_o", "float32", 2, True),
 )
@@ -100,6 +100,7 @@ class KernelInputs(NamedTuple):
     mo: object
     vo: object
     to: object
+    adam_bias: object      # float64 (T,): Adam's bias correction at a row's step t < T, 1 from T on (w2v.train)
     iparams: object        # int64 (N_IPARAMS,): model, loss, K, window, optimiser, flags
     hot_o: object          # int64 (H,): output rows trained in per-thread copies (empty: none)
     slot_o: object         # int32 (V,) or (0,): row -> its copy, -1 for the others

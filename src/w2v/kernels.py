@@ -54,7 +54,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from w2v.kernel_abi import (  # noqa: F401  (re-exported: kernels.SGD etc.)
-    ADAGRAD, ADAM, CBOW, F_BETA1, F_BETA2, F_EPS, F_FLAT, F_LR, HS, I_CBOW_MEAN, I_HOT_SYNC, I_LOSS, I_MODEL, I_NEG,
+    ADAGRAD, ADAM, CBOW, F_BETA1, F_BETA2, F_EPS, F_LR, HS, I_CBOW_MEAN, I_HOT_SYNC, I_LOSS, I_MODEL, I_NEG,
     I_OPT, I_SHARED_NEG, I_WINDOW, LOSSES, MODELS, N_FPARAMS, N_IPARAMS, NCE, NS, OPTIMIZERS, SAMPLED, SG, SGD,
     SOFTMAX)
 
@@ -302,13 +302,14 @@ def _dot(h, w, r):
 
 # --------------------------------------------------------------------------- optimisers
 @njit(**_fast)
-def update_row(w, r, g, x, scale, opt, lr, m, v, t, fparams):
+def update_row(w, r, g, x, scale, opt, lr, m, v, t, fparams, bias):
     """Ascend along ``g * x`` on row ``r`` of ``w`` (i.e. the gradient of the loss is ``-g*x``).
 
     ``scale`` multiplies ``g`` (used for the CBOW input rows). SGD:
     ``w[r] += lr*g*x``. Adam and AdaGrad keep their moments in the rows ``m[r]``,
     ``v[r]`` and a per-row step count ``t[r]``, and only touch the rows a step
-    updates (lazy / sparse updates).
+    updates (lazy / sparse updates); ``bias`` is Adam's bias-correction table
+    (:func:`_adam_rate`).
     """
     d = x.shape[0]
     if opt == SGD:
@@ -316,7 +317,7 @@ def update_row(w, r, g, x, scale, opt, lr, m, v, t, fparams):
         for k in range(d):
             w[r, k] += a * x[k]
     elif opt == ADAM:
-        lr_t, b1, b2, eps = _adam_rate(r, t, lr, fparams)
+        lr_t, b1, b2, eps = _adam_rate(r, t, lr, fparams, bias)
         a1 = np.float32(1.0) - b1
         a2 = np.float32(1.0) - b2
         gs = np.float32(g * scale)
@@ -339,25 +340,21 @@ def update_row(w, r, g, x, scale, opt, lr, m, v, t, fparams):
 
 
 @njit(**_fast)
-def _adam_rate(r, t, lr, fparams):
+def _adam_rate(r, t, lr, fparams, bias):
     """Count one more step of row ``r``; return ``(lr_t, beta1, beta2, eps)``, all float32, where
     ``lr_t = lr sqrt(1 - beta2^t) / (1 - beta1^t)`` is Adam's bias-corrected rate at the row's step t.
 
-    Once both powers are below 2^-64 the correction is 1 to float64 precision, and lr_t is lr
-    exactly: from step ``fparams[F_FLAT]`` on (set by the trainer; 0 = always compute) the powers
-    are not computed. A frequent row gets there after ~44k steps with beta2 = 0.999.
+    The correction comes from the table ``bias`` (``bias[t]``, float64, built by the trainer:
+    ``w2v.train.adam_bias_table``) and is 1 from ``t = len(bias)`` on, where both powers are below
+    2^-64 (exactly 1 in float64): one load instead of two powers per row update (the powers
+    cost a quarter of Adam's time in the kernel).
     """
-    b1 = fparams[F_BETA1]
-    b2 = fparams[F_BETA2]
     t[r] += 1
     step = t[r]
     lr_t = np.float32(lr)
-    flat = fparams[F_FLAT]
-    if flat == 0.0 or step < flat:
-        c1 = 1.0 - b1 ** step
-        c2 = 1.0 - b2 ** step
-        lr_t = np.float32(lr * math.sqrt(c2) / c1)
-    return lr_t, b1, b2, fparams[F_EPS]
+    if step < bias.shape[0]:
+        lr_t = np.float32(lr * bias[step])
+    return lr_t, fparams[F_BETA1], fparams[F_BETA2], fparams[F_EPS]
 
 
 # --------------------------------------------------------------------------- the bundles
@@ -368,8 +365,9 @@ def _adam_rate(r, t, lr, fparams):
 #: and the Huffman paths (hierarchical softmax).
 Tables = namedtuple("Tables", ["alias_prob", "alias_idx", "log_q", "points", "codes", "lengths"])
 #: One matrix's optimiser: the kind, this chunk's rate, the moments and step counts (Adam,
-#: AdaGrad; 1x1 placeholders for SGD) and the float parameters (beta1, beta2, eps).
-Optimiser = namedtuple("Optimiser", ["kind", "lr", "m", "v", "t", "fparams"])
+#: AdaGrad; 1x1 placeholders for SGD), the float parameters (beta1, beta2, eps) and Adam's
+#: bias-correction table.
+Optimiser = namedtuple("Optimiser", ["kind", "lr", "m", "v", "t", "fparams", "bias"])
 #: This thread's copies of the hot output rows (see _row): the shared rows' ids, the map from a
 #: row to its copy, and the copies with their snapshot.
 Hot = namedtuple("Hot", ["rows", "slot", "loc"])
@@ -380,7 +378,7 @@ Work = namedtuple("Work", ["cand", "logits", "ahead"])
 @njit(**_fast)
 def _step(w, r, g, x, o):
     """:func:`update_row` with the optimiser ``o`` (an :data:`Optimiser`), scale 1."""
-    update_row(w, r, g, x, 1.0, o.kind, o.lr, o.m, o.v, o.t, o.fparams)
+    update_row(w, r, g, x, 1.0, o.kind, o.lr, o.m, o.v, o.t, o.fparams, o.bias)
 
 
 @njit(**_fast)
@@ -399,7 +397,7 @@ def _out_update(wo, r, g, h, neu1e, o):
             wo[r, k] = wk + a * h[k]
     elif o.kind == ADAM:
         m, v = o.m, o.v
-        lr_t, b1, b2, eps = _adam_rate(r, o.t, o.lr, o.fparams)
+        lr_t, b1, b2, eps = _adam_rate(r, o.t, o.lr, o.fparams, o.bias)
         a1 = np.float32(1.0) - b1
         a2 = np.float32(1.0) - b2
         gs = np.float32(g)
@@ -677,7 +675,7 @@ def _subsample(ids, seg_bounds, s, keep, state, sent):
 @njit(**_entry)
 def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
                 alias_prob, alias_idx, log_q, points, codes, lengths,
-                mi, vi, ti, mo, vo, to, iparams, fparams, state,
+                mi, vi, ti, mo, vo, to, adam_bias, iparams, fparams, state,
                 hot_o, slot_o, loc_o):
     """Train on segments ``s0 .. s1-1`` of the encoded corpus (one shared window walk).
 
@@ -724,8 +722,8 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
                   np.empty((2 * window, K + 1), dtype=np.float32), np.empty((2 * window, d), dtype=np.float32),
                   work)
     tab = Tables(alias_prob, alias_idx, log_q, points, codes, lengths)
-    o_in = Optimiser(opt, lr, mi, vi, ti, fparams)
-    o_out = Optimiser(opt, lr, mo, vo, to, fparams)
+    o_in = Optimiser(opt, lr, mi, vi, ti, fparams, adam_bias)
+    o_out = Optimiser(opt, lr, mo, vo, to, fparams, adam_bias)
     hot = Hot(hot_o, slot_o, loc_o)
     # the generator state is written at every draw: keep it on a cache line of its own
     # (element 8 of 16 lies on a line inside the allocation, wherever that starts), so
@@ -905,7 +903,8 @@ def example_step(loss_kind, h, target, wo, K, seed, alias_prob, alias_idx, log_q
     ncand = max(K + 1, wo.shape[0])
     work = Work(np.empty(ncand, dtype=np.int64), np.empty(ncand, dtype=np.float64), np.empty(K, dtype=np.int64))
     none2 = np.zeros((1, 1), dtype=np.float32)
-    sgd = Optimiser(SGD, lr, none2, none2, np.zeros(1, dtype=np.int64), np.zeros(N_FPARAMS, dtype=np.float32))
+    sgd = Optimiser(SGD, lr, none2, none2, np.zeros(1, dtype=np.int64), np.zeros(N_FPARAMS, dtype=np.float32),
+                    np.ones(1, dtype=np.float64))
     hot = Hot(np.zeros(0, dtype=np.int64), np.empty(0, dtype=np.int32), none2)
     tab = Tables(alias_prob, alias_idx, log_q, points, codes, lengths)
     if loss_kind == NS or loss_kind == NCE:
