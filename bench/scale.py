@@ -11,8 +11,9 @@ size; then, each as a separate process timed from outside:
 
 It prints one Markdown row per size and step: seconds, words/s, peak memory of the
 process tree (the sum of the RSS of the process and all its children, sampled every
-0.1 s, and ``ru_maxrss`` of the largest single process) and the disk the step's
-files take. Targets (docs/benchmarks.md): training words/s at 1B within 15 % of 10M,
+0.1 s, and ``ru_maxrss`` of the largest single process), the disk the step's
+files take and the vocabulary's size (the rows of the matrices: copies of IMDb bring more
+words above the min count). Targets (docs/benchmarks.md): training words/s at 1B within 15 % of 10M,
 peak memory flat in the corpus size beyond the matrices and the vocabulary, the
 vocabulary pass at least as fast as CBOW-NS training.
 
@@ -155,8 +156,8 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     w2v = [sys.executable, "-m", "w2v"]
-    print("| words | step | seconds | words/s | peak RSS, tree (MB) | largest process (MB) | disk (MB) |")
-    print("|---|---|---|---|---|---|---|")
+    print("| words | step | seconds | words/s | peak RSS, tree (MB) | largest process (MB) | disk (MB) | vocabulary |")
+    print("|---|---|---|---|---|---|---|---|")
     results = []
     for size in args.sizes.split(","):
         n = words(size)
@@ -166,15 +167,16 @@ def main(argv=None) -> int:
         if not (corpus.is_file() and marker.is_file() and int(marker.read_text()) == n):
             build_corpus(args.source, n, corpus)
         built = time.perf_counter() - t0
-        print(f"| {n:,} | build corpus | {built:.1f} | | | | {_mb(du(corpus))} |", flush=True)
+        print(f"| {n:,} | build corpus | {built:.1f} | | | | {_mb(du(corpus))} | |", flush=True)
         vocab = args.work / f"vocab-{size}"
         r = run(w2v + ["vocab", str(corpus), "--out", str(vocab), "--min-count", str(args.min_count),
                        "--workers", str(args.workers), "--quiet"])
+        kept = json.loads((vocab / "stats.json").read_text())["kept_types"]  # the matrices' rows
         row = {"words": n, "step": "vocab", **r,
-               "words_per_sec": n / r["seconds"], "disk": du(vocab)}
+               "words_per_sec": n / r["seconds"], "disk": du(vocab), "vocabulary": kept}
         results.append(row)
         print(f"| {n:,} | vocab | {r['seconds']:.1f} | {row['words_per_sec']:,.0f} | {_mb(r['tree_rss'])} | "
-              f"{_mb(r['max_rss'])} | {_mb(row['disk'])} |", flush=True)
+              f"{_mb(r['max_rss'])} | {_mb(row['disk'])} | {kept:,} |", flush=True)
         for spec in args.models.split(","):
             model, loss = spec.split("-")
             out = args.work / f"model-{size}-{spec}"
@@ -188,7 +190,7 @@ def main(argv=None) -> int:
             results.append(row)
             print(f"| {n:,} | train {spec} (1 epoch) | {r['seconds']:.1f} (loop {info['train_seconds']:.1f}) | "
                   f"{info['words_per_sec']:,.0f} | {_mb(r['tree_rss'])} | {_mb(r['max_rss'])} | "
-                  f"{_mb(row['disk'])} |", flush=True)
+                  f"{_mb(row['disk'])} | |", flush=True)
             if args.clean:
                 shutil.rmtree(out, ignore_errors=True)
         if args.clean:
