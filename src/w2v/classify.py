@@ -324,7 +324,7 @@ def _tied_log_prob(x: np.ndarray, means: np.ndarray, prec_chol: np.ndarray) -> n
 
     ``|P^T (x - mu)|^2 = |P^T x|^2 - 2 (P^T x)·(P^T mu) + |P^T mu|^2``: one product with ``P``
     for all components, then one ``n x k`` product (scikit-learn recomputes ``X P`` once per
-    component, k times the work: 60 components on 50k word vectors took minutes)."""
+    component, k times the work: minutes for 60 components on 50k word vectors)."""
     d = x.shape[1]
     z = x @ prec_chol
     mz = means @ prec_chol

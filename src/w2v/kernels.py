@@ -346,8 +346,8 @@ def _adam_rate(r, t, lr, fparams, bias):
 
     The correction comes from the table ``bias`` (``bias[t]``, float64, built by the trainer:
     ``w2v.train.adam_bias_table``) and is 1 from ``t = len(bias)`` on, where both powers are below
-    2^-64 (exactly 1 in float64): one load instead of two powers per row update (the powers
-    cost a quarter of Adam's time in the kernel).
+    2^-64 (exactly 1 in float64): one load instead of two powers per row update (computing
+    them at every update costs about a quarter of Adam's kernel time).
     """
     t[r] += 1
     step = t[r]

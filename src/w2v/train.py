@@ -338,7 +338,7 @@ def segments(offsets: np.ndarray, max_len: int = MAX_SEGMENT, block: int = SEGME
     """Segment boundaries: document boundaries, plus a cut every ``max_len`` tokens in long documents.
 
     Computed ``block`` documents at a time: the temporaries of one block, not of the whole
-    corpus (a billion words are ~4M documents: a dozen corpus-long temporaries were ~400 MB)."""
+    corpus (a billion words are ~4M documents: a dozen temporaries that long would take ~400 MB)."""
     offsets = np.asarray(offsets, dtype=np.int64)
     parts = []
     for lo in range(0, max(offsets.size - 1, 0), block):
