@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -159,7 +160,7 @@ def test_yaml_nan_in_the_config_file_is_refused(tmp_path):
 @pytest.mark.parametrize("settings", [
     {"sample": float("nan")}, {"sample": float("inf")}, {"sample": 2.0}, {"sample": 1.0},
     {"ns_exponent": 1e6}, {"ns_exponent": float("nan")}, {"min_lr_ratio": float("nan")},
-    {"min_lr_ratio": 2.0}, {"lr": float("inf")}, {"beta1": 1.0},
+    {"min_lr_ratio": 2.0}, {"lr": float("inf")}, {"beta1": 1.0}, {"beta2": 0.9999999},
     {"beta2": float("nan")}, {"eps": 0.0}, {"eps": float("nan")}, {"negative": -5, "loss": "hs"},
     {"seed": -1}, {"seed": 2**63}, {"dim": 10**9}, {"window": 10**9}, {"dim": 2.5},
 ])
@@ -172,6 +173,10 @@ def test_train_config_ranges_end_at_their_edges():
     TrainConfig(sample=0.0, negative=0, loss="hs", seed=0, min_lr_ratio=1.0, ns_exponent=0.0, lr=1e30)
     TrainConfig(seed=2**63 - 1, dim=10_000, window=10_000, ns_exponent=-1, beta1=0.0)
     TrainConfig(ns_exponent=2, min_lr_ratio=0.0, sample=0.999)
+    from w2v.train import MAX_BETA, adam_bias_table
+
+    TrainConfig(beta1=MAX_BETA, beta2=MAX_BETA)  # Adam's table then has 4.4M entries (35 MB)
+    assert adam_bias_table(np.float32(MAX_BETA), np.float32(MAX_BETA)).size < 4.5e6
     for settings in ({"seed": 2**63}, {"dim": 10_001}, {"window": 10_001}, {"ns_exponent": 2.001},
                      {"ns_exponent": -1.001}, {"sample": 1.0}, {"min_lr_ratio": 1.001}):
         with pytest.raises(W2VError):

@@ -44,6 +44,7 @@ SEGMENT_BLOCK = 1 << 18  # documents per block when the segments are computed
 RELEASE_WORDS = 1 << 20  # a memory-mapped corpus gives back its trained-on pages in steps of this many ids
 MAX_DIM = 10_000  # vector dimensions (word2vec studies use 50-1000)
 MAX_SEED = 2**63 - 1  # the kernels' generator takes the seed as an int64
+MAX_BETA = 0.99999  # Adam's decay rates (0.9 and 0.999 by default; 0.9999 in some work)
 
 DEFAULT_LR = {("sgd", "sg"): 0.025, ("sgd", "cbow"): 0.05, ("adam", "sg"): 0.002,
               ("adam", "cbow"): 0.002, ("adagrad", "sg"): 0.1, ("adagrad", "cbow"): 0.1}
@@ -201,8 +202,9 @@ class TrainConfig:
         # rare words first; past these bounds the noise is almost only the few most (or least)
         # frequent words
         number("ns_exponent", -1, 2, "a number in [-1, 2] (0.75: word2vec)")
-        number("beta1", 0, 1, "a number in [0, 1)", high_open=True)
-        number("beta2", 0, 1, "a number in [0, 1)", high_open=True)
+        # Adam's bias-correction table has ~44/(1 - beta) entries (adam_bias_table): 35 MB at MAX_BETA
+        for name in ("beta1", "beta2"):
+            number(name, 0, MAX_BETA, f"a number in [0, {MAX_BETA}]")
         number("eps", 0, None, "a finite number > 0", low_open=True)
         for name in ("max_vocab", "max_docs"):
             if getattr(self, name) is not None:
