@@ -84,6 +84,7 @@ up.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import time
@@ -333,6 +334,7 @@ def _tied_log_prob(x: np.ndarray, means: np.ndarray, prec_chol: np.ndarray) -> n
     return -0.5 * (d * np.log(2 * np.pi) + np.maximum(sq, 0.0)) + log_det
 
 
+@functools.cache  # one class, made on first use (scikit-learn is imported lazily)
 def _tied_mixture_class():
     """scikit-learn's ``GaussianMixture`` with :func:`_tied_log_prob` as its per-component
     log density (the only step that changes; EM, initialisation and stopping are its own)."""
