@@ -140,8 +140,6 @@ class Setup:
         last = self.seg.size - 1 if n_segments is None else n_segments
         args = inputs.chunk_args(0, last, fp, kmod.seed_state(self.seed, 0, 0),
                                  np.zeros((0, self.dim), np.float32))
-        if "hot_o" not in kmod.train_chunk.py_func.__code__.co_varnames:
-            args = args[:-3]  # a kernel from before the thread-private hot rows
         t0 = time.process_time()
         loss_sum, n_ex, n_words, _ = kmod.train_chunk(*args)
         return time.process_time() - t0, n_words, loss_sum / max(n_ex, 1)
