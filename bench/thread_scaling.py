@@ -14,10 +14,14 @@ trainings in two processes at the same time (nothing shared but the hardware).
 the model cost nothing; when it is well below 2, the cores themselves slow each
 other down (SMT siblings, shared execution units or caches of a VM's vCPUs), and
 ``speed-up / ceiling`` shows how much of the rest the threads lose to sharing.
+``--private-output`` says where that goes: two threads on one shared model against two threads
+that each train their own copy of the output matrix (the same loop, no merging: a measure, not
+a way to train).
 
     python bench/thread_scaling.py results/20newsgroups/vocab/raw/vocab-mc5 --models cbow-hs,sg-ns --repeats 3
     python bench/thread_scaling.py results/imdb/vocab/raw/vocab-mc5 --models sg-hs --hot-rows 0,256 --repeats 2
     python bench/thread_scaling.py results/imdb/vocab/raw/vocab-mc5 --epochs 1 --repeats 2 --pair
+    python bench/thread_scaling.py results/imdb/vocab/raw/vocab-mc5 --epochs 1 --repeats 3 --threads 1 --private-output
 """
 
 from __future__ import annotations
@@ -42,6 +46,60 @@ def _train_seconds(vocab_dir, spec, workers, epochs, hot_rows, mmap):
     return info["train_seconds"], info["final_loss"]
 
 
+def _split_seconds(vocab_dir, spec, epochs, private):
+    """Two threads over the chunks (each takes the next, as the trainer's do) on one shared model
+    (``private`` empty), or each on its own copy of the matrices named in ``private`` ("wo", or
+    "wi,wo"): the training-loop seconds and the mean loss. All run the same loop, so their ratios
+    are what sharing those rows costs."""
+    import threading
+
+    import numpy as np
+
+    from w2v import kernel_abi as abi
+    from w2v import train as T
+    from w2v import vocab as vocab_mod
+
+    model, loss = spec.split("-")
+    vocab, ids, offsets = vocab_mod.load_encoded(vocab_dir)
+    cfg = T.TrainConfig(model=model, loss=loss, workers=2, seed=1, epochs=epochs)  # hs: the trainer's hot rows
+    vocab, ids, offsets, counts = T._prepare(vocab, ids, offsets, cfg)
+    wi, wo = T._initial_vectors(len(vocab), cfg.dim, cfg.seed)
+    seg = T.segments(offsets)
+    inputs, fparams = T.kernel_inputs(cfg, np.asarray(vocab.counts, np.int64), counts, ids, seg, wi, wo)
+    rows = T.chunks(seg, cfg.chunk_words)
+    kern = T._obtain_kernels(time.perf_counter(), inputs, fparams)[0]
+    own = [inputs._replace(**{name: getattr(inputs, name).copy() for name in private}) for _ in range(2)]
+    lock = threading.Lock()
+    state = {"next": 0, "loss": 0.0, "examples": 0}
+
+    def worker(k, epoch):
+        fp, loc = fparams.copy(), np.empty((2 * inputs.hot_o.size, cfg.dim), np.float32)
+        while True:
+            with lock:
+                c = state["next"]
+                if c >= len(rows):
+                    return
+                state["next"] = c + 1
+                fp[abi.F_LR] = T.learning_rate(cfg, (epoch * len(rows) + c) / (epochs * len(rows)))
+            out = kern.train_chunk(*own[k].chunk_args(rows[c, 0], rows[c, 1], fp, kern.seed_state(1, epoch, c), loc))
+            with lock:
+                state["loss"] += out[0]
+                state["examples"] += out[1]
+
+    t0 = time.perf_counter()
+    for epoch in range(epochs):
+        state["next"] = 0
+        threads = [threading.Thread(target=worker, args=(k, epoch)) for k in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    return time.perf_counter() - t0, state["loss"] / max(state["examples"], 1)
+
+
+SPLITS = {(): "one shared model", ("wo",): "own output matrices", ("wi", "wo"): "own input and output matrices"}
+
+
 def _pair_seconds(vocab_dir, spec, epochs, mmap):
     """Two one-thread trainings of ``spec`` in two processes started together: their loop seconds."""
     cmd = [sys.executable, __file__, vocab_dir, "--one", spec, "--epochs", str(epochs)] + (["--mmap"] if mmap else [])
@@ -63,6 +121,9 @@ def main(argv=None) -> int:
     p.add_argument("--hot-rows", default=None, help="comma list of TrainConfig.hot_rows values (default: its default)")
     p.add_argument("--pair", action="store_true",
                    help="also time two independent one-thread trainings running at the same time (the ceiling)")
+    p.add_argument("--private-output", action="store_true",
+                   help="also time two threads that each train their own copy of the output matrix (and of "
+                        "both matrices), against the same loop on one shared model: what sharing costs")
     p.add_argument("--one", default=None, help=argparse.SUPPRESS)  # child of --pair: one 1-thread run, JSON out
     a = p.parse_args(argv)
 
@@ -80,6 +141,7 @@ def main(argv=None) -> int:
         model, loss = spec.split("-")
         times: dict[tuple[int, int], list[float]] = {r: [] for r in runs}
         pairs: list[float] = []
+        split: dict[tuple, list[float]] = {k: [] for k in SPLITS}
         for rep in range(a.repeats):
             for t, h in runs:  # interleaved, so that slow phases of the machine hit every setting
                 secs, loss = _train_seconds(a.vocab_dir, spec, t, a.epochs, h, a.mmap)
@@ -91,6 +153,17 @@ def main(argv=None) -> int:
                 pairs.append(max(both))
                 print(f"{spec:8s} pair of 1-thread processes repeat={rep + 1}: {both[0]:6.2f} s and {both[1]:6.2f} s",
                       flush=True)
+            if a.private_output:
+                for private in SPLITS:
+                    secs, loss = _split_seconds(a.vocab_dir, spec, a.epochs, private)
+                    split[private].append(secs)
+                    print(f"{spec:8s} 2 threads, {SPLITS[private]} repeat={rep + 1}: {secs:6.2f} s, loss {loss:.4f}",
+                          flush=True)
+        if split[()]:
+            med = {k: statistics.median(v) for k, v in split.items()}
+            print(f"{spec:8s} 2 threads (medians): one shared model {med[()]:.2f} s, own output matrices "
+                  f"{med[('wo',)]:.2f} s ({med[()] / med[('wo',)]:.2f}x), own input and output matrices "
+                  f"{med[('wi', 'wo')]:.2f} s ({med[()] / med[('wi', 'wo')]:.2f}x)", flush=True)
         base = statistics.median(times[runs[0]])
         ceiling = 2 * base / statistics.median(pairs) if pairs else None
         if ceiling is not None:
