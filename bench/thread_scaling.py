@@ -15,8 +15,8 @@ the model cost nothing; when it is well below 2, the cores themselves slow each
 other down (SMT siblings, shared execution units or caches of a VM's vCPUs), and
 ``speed-up / ceiling`` shows how much of the rest the threads lose to sharing.
 ``--private-output`` says where that goes: two threads on one shared model against two threads
-that each train their own copy of the output matrix (the same loop, no merging: a measure, not
-a way to train).
+that each train their own copy of the output matrix, and of both matrices (the same loop, no
+merging: a measure, not a way to train).
 
     python bench/thread_scaling.py results/20newsgroups/vocab/raw/vocab-mc5 --models cbow-hs,sg-ns --repeats 3
     python bench/thread_scaling.py results/imdb/vocab/raw/vocab-mc5 --models sg-hs --hot-rows 0,256 --repeats 2
@@ -48,8 +48,8 @@ def _train_seconds(vocab_dir, spec, workers, epochs, hot_rows, mmap):
 
 def _split_seconds(vocab_dir, spec, epochs, private):
     """Two threads over the chunks (each takes the next, as the trainer's do) on one shared model
-    (``private`` empty), or each on its own copy of the matrices named in ``private`` ("wo", or
-    "wi,wo"): the training-loop seconds and the mean loss. All run the same loop, so their ratios
+    (``private`` empty), or each on its own copy of the matrices named in ``private`` (``("wo",)``
+    or ``("wi", "wo")``): the training-loop seconds and the mean loss. All run the same loop, so their ratios
     are what sharing those rows costs."""
     import threading
 
