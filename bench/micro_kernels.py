@@ -42,7 +42,7 @@ from w2v.sampling import (
     keep_probabilities,
     noise_distribution,
 )
-from w2v.train import DEFAULT_LR, adam_bias_table, segments
+from w2v.train import DEFAULT_LR, optimiser_state, segments
 
 
 def zipf_corpus(vocab: int, tokens: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -113,8 +113,6 @@ class Setup:
             points, codes, lengths = np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32)
         wi = self.wi0.copy()
         wo = np.zeros_like(wi)
-        z2 = np.zeros((1, 1), np.float32)
-        z1 = np.zeros(1, np.int64)
         ip = np.zeros(kmod.N_IPARAMS, np.int64)
         ip[kmod.I_MODEL] = kmod.MODELS[model]
         ip[kmod.I_LOSS] = kmod.LOSSES[loss]
@@ -127,15 +125,8 @@ class Setup:
         fp = np.zeros(kmod.N_FPARAMS, np.float32)
         fp[kmod.F_LR] = lr
         fp[kmod.F_BETA1], fp[kmod.F_BETA2], fp[kmod.F_EPS] = 0.9, 0.999, 1e-8
-        bias = adam_bias_table(fp[kmod.F_BETA1], fp[kmod.F_BETA2]) if opt == kmod.ADAM else np.ones(1)
-        moments = (z2, z2, z1, z2, z2, z1)
-        if opt != kmod.SGD:
-            V = wi.shape[0]
-            adam = opt == kmod.ADAM
-            moments = (np.zeros_like(wi) if adam else z2, np.zeros_like(wi), np.zeros(V, np.int64),
-                       np.zeros_like(wo) if adam else z2, np.zeros_like(wo), np.zeros(V, np.int64))
         inputs = KernelInputs(self.ids, self.seg, wi, wo, self.keep, self.alias_prob, self.alias_idx, self.log_q,
-                              points, codes, lengths, *moments, bias, ip, np.zeros(0, np.int64),
+                              points, codes, lengths, *optimiser_state(opt, wi, wo, fp), ip, np.zeros(0, np.int64),
                               np.zeros(0, np.int32))
         last = self.seg.size - 1 if n_segments is None else n_segments
         args = inputs.chunk_args(0, last, fp, kmod.seed_state(self.seed, 0, 0),

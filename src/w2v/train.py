@@ -471,13 +471,6 @@ def kernel_inputs(cfg: TrainConfig, counts: np.ndarray, slice_counts: np.ndarray
         tree = np.zeros((1, 1), np.int32), np.zeros((1, 1), np.int8), np.zeros(1, np.int32)
 
     opt = abi.OPTIMIZERS[cfg.optimizer]
-    none2, none1 = np.zeros((1, 1), np.float32), np.zeros(1, np.int64)
-    if opt == abi.SGD:
-        moments = (none2, none2, none1, none2, none2, none1)
-    else:
-        V = wi.shape[0]
-        moments = (np.zeros_like(wi) if opt == abi.ADAM else none2, np.zeros_like(wi), np.zeros(V, np.int64),
-                   np.zeros_like(wo) if opt == abi.ADAM else none2, np.zeros_like(wo), np.zeros(V, np.int64))
 
     # Huffman nodes nearly every example writes (the root is on every path): with several threads
     # each trains private copies of them, else the cores pass their cache lines back and forth at
@@ -501,10 +494,24 @@ def kernel_inputs(cfg: TrainConfig, counts: np.ndarray, slice_counts: np.ndarray
     fparams[abi.F_BETA1] = cfg.beta1
     fparams[abi.F_BETA2] = cfg.beta2
     fparams[abi.F_EPS] = cfg.eps
-    bias = adam_bias_table(fparams[abi.F_BETA1], fparams[abi.F_BETA2]) if opt == abi.ADAM else np.ones(1)
     inputs = abi.KernelInputs(ids, seg_bounds, wi, wo, keep, alias_prob, alias_idx, np.log(q).astype(np.float32),
-                              *tree, *moments, bias, iparams, hot_o, _slots(hot_o, wo.shape[0]))
+                              *tree, *optimiser_state(opt, wi, wo, fparams), iparams, hot_o,
+                              _slots(hot_o, wo.shape[0]))
     return inputs, fparams
+
+
+def optimiser_state(opt: int, wi: np.ndarray, wo: np.ndarray, fparams: np.ndarray) -> tuple:
+    """The optimiser's state in the kernel's order ``(mi, vi, ti, mo, vo, to, adam_bias)``: the
+    moment rows and per-row step counts of ``wi`` and ``wo`` (Adam m and v, AdaGrad v; 1x1 and
+    length-1 placeholders where unused) and Adam's bias-correction table (``[1]`` otherwise)."""
+    none2, none1 = np.zeros((1, 1), np.float32), np.zeros(1, np.int64)
+    if opt == abi.SGD:
+        return none2, none2, none1, none2, none2, none1, np.ones(1)
+    adam = opt == abi.ADAM
+    V = wi.shape[0]
+    bias = adam_bias_table(fparams[abi.F_BETA1], fparams[abi.F_BETA2]) if adam else np.ones(1)
+    return (np.zeros_like(wi) if adam else none2, np.zeros_like(wi), np.zeros(V, np.int64),
+            np.zeros_like(wo) if adam else none2, np.zeros_like(wo), np.zeros(V, np.int64), bias)
 
 
 def adam_flat_step(beta1: float, beta2: float) -> int:
