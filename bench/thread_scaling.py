@@ -31,7 +31,6 @@ import json
 import statistics
 import subprocess
 import sys
-import time
 
 
 def _train_seconds(vocab_dir, spec, workers, epochs, hot_rows, mmap):
@@ -47,54 +46,48 @@ def _train_seconds(vocab_dir, spec, workers, epochs, hot_rows, mmap):
 
 
 def _split_seconds(vocab_dir, spec, epochs, private):
-    """Two threads over the chunks (each takes the next, as the trainer's do) on one shared model
-    (``private`` empty), or each on its own copy of the matrices named in ``private`` (``("wo",)``
-    or ``("wi", "wo")``): the training-loop seconds and the mean loss. All run the same loop, so their ratios
-    are what sharing those rows costs."""
+    """Two threads of the trainer's own epoch loop on one shared model (``private`` empty), or
+    each thread on its own copy of the matrices named in ``private`` (``("wo",)`` or
+    ``("wi", "wo")``): the training-loop seconds and the final loss. The copies are never
+    merged; the ratios of the settings are what sharing those rows costs."""
     import threading
 
-    import numpy as np
-
-    from w2v import kernel_abi as abi
     from w2v import train as T
     from w2v import vocab as vocab_mod
 
+    local = threading.local()
+
+    class OwnCopies(T._Epochs):
+        """``_Epochs`` whose worker threads read ``self.inputs`` from their own copies."""
+
+        def __init__(self, *args):
+            super().__init__(*args)
+            self.copies = [self.shared._replace(**{n: getattr(self.shared, n).copy() for n in private})
+                           for _ in range(2)]
+
+        @property
+        def inputs(self):
+            return getattr(local, "inputs", self.shared)
+
+        @inputs.setter
+        def inputs(self, value):
+            self.shared = value
+
+        def _worker(self, epoch, state):
+            with self.lock:
+                k = state["started"] = state.get("started", 0) + 1
+            local.inputs = self.copies[k % 2]
+            super()._worker(epoch, state)
+
     model, loss = spec.split("-")
     vocab, ids, offsets = vocab_mod.load_encoded(vocab_dir)
-    cfg = T.TrainConfig(model=model, loss=loss, workers=2, seed=1, epochs=epochs)  # hs: the trainer's hot rows
-    vocab, ids, offsets, counts = T._prepare(vocab, ids, offsets, cfg)
-    wi, wo = T._initial_vectors(len(vocab), cfg.dim, cfg.seed)
-    seg = T.segments(offsets)
-    inputs, fparams = T.kernel_inputs(cfg, np.asarray(vocab.counts, np.int64), counts, ids, seg, wi, wo)
-    rows = T.chunks(seg, cfg.chunk_words)
-    kern = T._obtain_kernels(time.perf_counter(), inputs, fparams)[0]
-    own = [inputs._replace(**{name: getattr(inputs, name).copy() for name in private}) for _ in range(2)]
-    lock = threading.Lock()
-    state = {"next": 0, "loss": 0.0, "examples": 0}
-
-    def worker(k, epoch):
-        fp, loc = fparams.copy(), np.empty((2 * inputs.hot_o.size, cfg.dim), np.float32)
-        while True:
-            with lock:
-                c = state["next"]
-                if c >= len(rows):
-                    return
-                state["next"] = c + 1
-                fp[abi.F_LR] = T.learning_rate(cfg, (epoch * len(rows) + c) / (epochs * len(rows)))
-            out = kern.train_chunk(*own[k].chunk_args(rows[c, 0], rows[c, 1], fp, kern.seed_state(1, epoch, c), loc))
-            with lock:
-                state["loss"] += out[0]
-                state["examples"] += out[1]
-
-    t0 = time.perf_counter()
-    for epoch in range(epochs):
-        state["next"] = 0
-        threads = [threading.Thread(target=worker, args=(k, epoch)) for k in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    return time.perf_counter() - t0, state["loss"] / max(state["examples"], 1)
+    cfg = T.TrainConfig(model=model, loss=loss, workers=2, seed=1, epochs=epochs)
+    epochs_class, T._Epochs = T._Epochs, OwnCopies
+    try:
+        info = T.train(vocab, ids, offsets, cfg, progress=False).info
+    finally:
+        T._Epochs = epochs_class
+    return info["train_seconds"], info["final_loss"]
 
 
 SPLITS = {(): "one shared model", ("wo",): "own output matrices", ("wi", "wo"): "own input and output matrices"}
