@@ -67,16 +67,18 @@ def hs(h, wo, target, points, codes, lengths, lr=0.0):
 
 
 def _binary_logistic(h, wo, target, noise, shift, lr):
-    """§2.3/§2.4: label 1 for the target, label 0 for each noise draw not equal to it (in draw order)."""
+    """§2.3/§2.4: label 1 for the target, label 0 for each noise draw not equal to it (in draw order).
+
+    All logits are computed before any row is updated (§2).
+    """
     h = np.asarray(h, np.float64)
     wo = np.array(wo, np.float64)
     cands = [(int(target), 1.0)] + [(int(w), 0.0) for w in noise if w != target]
-    loss = 0.0
+    s = [wo[w] @ h - shift(w) for w, _ in cands]
+    loss = sum(neg_log_sigmoid(sj) if label else neg_log_sigmoid(-sj) for sj, (_, label) in zip(s, cands))
     e = np.zeros_like(h)
-    for w, label in cands:
-        s = wo[w] @ h - shift(w)
-        loss += neg_log_sigmoid(s) if label else neg_log_sigmoid(-s)
-        _touch(wo, e, w, label - sigmoid(s), h, lr)
+    for sj, (w, label) in zip(s, cands):
+        _touch(wo, e, w, label - sigmoid(sj), h, lr)
     return loss, e, wo
 
 

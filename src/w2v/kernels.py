@@ -31,7 +31,9 @@ otherwise puts atomic increments/decrements around every inlined helper that
 takes an array; memory latency is hidden by prefetching whole rows an example
 ahead (noise words are drawn one example early by :func:`draw_ahead`, the next
 centre's target row or Huffman path and the input row entering the window are
-requested when the current centre starts); the SGD step of an output row reads
+requested when the current centre starts); every output layer computes all of an
+example's logits before it updates a row, so their dot products run side by side instead of
+each waiting on the previous row's update; the SGD step of an output row reads
 it once (:func:`_out_update`). With several threads, hierarchical softmax trains the
 Huffman nodes nearest the root in per-thread copies (:func:`_row`, merged by
 :func:`_hot_merge`): shared, their cache lines moved between the cores at every
@@ -371,7 +373,8 @@ Optimiser = namedtuple("Optimiser", ["kind", "lr", "m", "v", "t", "fparams", "bi
 #: This thread's copies of the hot output rows (see _row): the shared rows' ids, the map from a
 #: row to its copy, and the copies with their snapshot.
 Hot = namedtuple("Hot", ["rows", "slot", "loc"])
-#: The output layers' work buffers: candidate rows, their logits, the next example's noise words.
+#: The output layers' work buffers: candidate rows, their logits or ascent coefficients, the next
+#: example's noise words.
 Work = namedtuple("Work", ["cand", "logits", "ahead"])
 
 
@@ -444,7 +447,8 @@ def _binary_logistic(nce, h, target, wo, neu1e, K, state, tab, o, work, hot):
 
     The noise words were drawn one example ahead into ``work.ahead`` (:func:`draw_ahead`),
     which is refilled with the next example's; a noise word equal to the target is dropped.
-    NCE shifts every logit by ``-log(K q(w))`` (TensorFlow's nce_loss).
+    NCE shifts every logit by ``-log(K q(w))`` (TensorFlow's nce_loss). All 1 + K logits are
+    taken before any row is updated (docs/theory.md, §2).
     """
     cand = work.cand
     n = 0
@@ -455,40 +459,44 @@ def _binary_logistic(nce, h, target, wo, neu1e, K, state, tab, o, work, hot):
             n += 1
     draw_ahead(state, tab, wo, hot, work.ahead, o)
     loss = 0.0
+    gs = work.logits
     for j in range(n + 1):
-        if j == 0:
-            w = target
-            label = 1.0
-        else:
-            w = cand[j - 1]
-            label = 0.0
+        w = target if j == 0 else cand[j - 1]
         m, r = _row(wo, hot.loc, hot.slot, w)
         f = _dot(h, m, r)
         if nce:
             f -= tab.log_q[w] + math.log(K)
-        if label > 0.5:
+        if j == 0:
             s, sp = _sigmoid_softplus(f)
-            loss += sp
+            gs[j] = np.float32(1.0 - s)
         else:
             s, sp = _sigmoid_softplus(-f)
-            loss += sp
-            s = 1.0 - s
-        _out_update(m, r, np.float32(label - s), h, neu1e, o)
+            gs[j] = np.float32(s - 1.0)
+        loss += sp
+    for j in range(n + 1):
+        w = target if j == 0 else cand[j - 1]
+        m, r = _row(wo, hot.loc, hot.slot, w)
+        _out_update(m, r, np.float32(gs[j]), h, neu1e, o)
     return loss
 
 
 @njit(**_fast)
-def _hierarchical(h, target, wo, neu1e, tab, o, hot):
+def _hierarchical(h, target, wo, neu1e, tab, o, work, hot):
     """Hierarchical softmax: binary decisions along the target's Huffman path, P(code=0 at node n) = σ(h·wo[n])."""
     loss = 0.0
-    for d in range(tab.lengths[target]):
+    gs = work.logits
+    n = tab.lengths[target]
+    for d in range(n):
         m, r = _row(wo, hot.loc, hot.slot, tab.points[target, d])
         f = _dot(h, m, r)
         sign = 1.0 - 2.0 * tab.codes[target, d]
         s, sp = _sigmoid_softplus(sign * f)
         loss += sp
         # d(-log σ(sign f))/df = -sign (1 - σ(sign f)); ascent coefficient = sign (1 - s)
-        _out_update(m, r, np.float32(sign * (1.0 - s)), h, neu1e, o)
+        gs[d] = sign * (1.0 - s)
+    for d in range(n):
+        m, r = _row(wo, hot.loc, hot.slot, tab.points[target, d])
+        _out_update(m, r, np.float32(gs[d]), h, neu1e, o)
     return loss
 
 
@@ -553,7 +561,7 @@ def output_step(loss_kind, h, target, wo, neu1e, K, state, tab, o, work, hot):
     if loss_kind == NCE:
         return _binary_logistic(True, h, target, wo, neu1e, K, state, tab, o, work, hot)
     if loss_kind == HS:
-        return _hierarchical(h, target, wo, neu1e, tab, o, hot)
+        return _hierarchical(h, target, wo, neu1e, tab, o, work, hot)
     if loss_kind == SAMPLED:
         return _sampled(h, target, wo, neu1e, K, state, tab, o, work, hot)
     return _full_softmax(h, target, wo, neu1e, o, work, hot)
@@ -713,7 +721,7 @@ def train_chunk(ids, seg_bounds, s0, s1, wi, wo, keep,
         ln = seg_bounds[s + 1] - seg_bounds[s]
         if ln > maxlen:
             maxlen = ln
-    ncand = K + 1
+    ncand = max(K + 1, points.shape[1])
     if loss_kind == SOFTMAX:
         ncand = wo.shape[0]
     work = Work(np.empty(ncand, dtype=np.int64), np.empty(ncand, dtype=np.float64), np.empty(K, dtype=np.int64))
@@ -900,7 +908,7 @@ def example_step(loss_kind, h, target, wo, K, seed, alias_prob, alias_idx, log_q
     """
     state = seed_state(seed, 0, 0)
     neu1e = np.zeros(h.shape[0], dtype=np.float32)
-    ncand = max(K + 1, wo.shape[0])
+    ncand = max(K + 1, wo.shape[0], points.shape[1])
     work = Work(np.empty(ncand, dtype=np.int64), np.empty(ncand, dtype=np.float64), np.empty(K, dtype=np.int64))
     none2 = np.zeros((1, 1), dtype=np.float32)
     sgd = Optimiser(SGD, lr, none2, none2, np.zeros(1, dtype=np.int64), np.zeros(N_FPARAMS, dtype=np.float32),
