@@ -442,6 +442,15 @@ def _prefetch_moments(o, r):
 # output rows it touched through the optimiser ``o``. Rows listed in ``hot.slot`` are read and
 # written in this thread's copies (:func:`_row`). The exact objectives: docs/theory.md, §2.
 @njit(**_fast)
+def _update_rows(rows, n, gs, h, wo, neu1e, o, hot):
+    """The second half of the binary output layers (NS, NCE, HS): :func:`_out_update` on rows
+    ``rows[:n]`` with the ascent coefficients ``gs[:n]``, taken before from all of the example's logits."""
+    for j in range(n):
+        m, r = _row(wo, hot.loc, hot.slot, rows[j])
+        _out_update(m, r, np.float32(gs[j]), h, neu1e, o)
+
+
+@njit(**_fast)
 def _binary_logistic(nce, h, target, wo, neu1e, K, state, tab, o, work, hot):
     """Negative sampling (``nce`` False) or NCE: logistic losses on the target and K noise words.
 
@@ -451,7 +460,8 @@ def _binary_logistic(nce, h, target, wo, neu1e, K, state, tab, o, work, hot):
     taken before any row is updated (docs/theory.md, §2).
     """
     cand = work.cand
-    n = 0
+    cand[0] = target
+    n = 1
     for j in range(K):
         w = work.ahead[j]
         if w != target:
@@ -460,8 +470,8 @@ def _binary_logistic(nce, h, target, wo, neu1e, K, state, tab, o, work, hot):
     draw_ahead(state, tab, wo, hot, work.ahead, o)
     loss = 0.0
     gs = work.logits
-    for j in range(n + 1):
-        w = target if j == 0 else cand[j - 1]
+    for j in range(n):
+        w = cand[j]
         m, r = _row(wo, hot.loc, hot.slot, w)
         f = _dot(h, m, r)
         if nce:
@@ -473,10 +483,7 @@ def _binary_logistic(nce, h, target, wo, neu1e, K, state, tab, o, work, hot):
             s, sp = _sigmoid_softplus(-f)
             gs[j] = np.float32(s - 1.0)
         loss += sp
-    for j in range(n + 1):
-        w = target if j == 0 else cand[j - 1]
-        m, r = _row(wo, hot.loc, hot.slot, w)
-        _out_update(m, r, np.float32(gs[j]), h, neu1e, o)
+    _update_rows(cand, n, gs, h, wo, neu1e, o, hot)
     return loss
 
 
@@ -494,9 +501,7 @@ def _hierarchical(h, target, wo, neu1e, tab, o, work, hot):
         loss += sp
         # d(-log σ(sign f))/df = -sign (1 - σ(sign f)); ascent coefficient = sign (1 - s)
         gs[d] = sign * (1.0 - s)
-    for d in range(n):
-        m, r = _row(wo, hot.loc, hot.slot, tab.points[target, d])
-        _out_update(m, r, np.float32(gs[d]), h, neu1e, o)
+    _update_rows(tab.points[target], n, gs, h, wo, neu1e, o, hot)
     return loss
 
 
